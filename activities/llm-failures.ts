@@ -1,0 +1,45 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { FailureTypes } from '../workflows/contracts.js';
+
+const MAX_RETRY_AFTER_MS = 120_000;
+
+/**
+ * Sorts a provider error into what Temporal should do with it: transient ones (5xx, 408, 409, 429,
+ * timeouts, connection errors) are retried with backoff, honouring Retry-After; other 4xx are
+ * permanent and fail the reply at once.
+ */
+export function classifyLlmError(err: unknown): unknown {
+  if (err instanceof APIUserAbortError) return err; // cancellation: let the SDK report it as such
+  if (err instanceof APIConnectionError) {
+    return ApplicationFailure.retryable(`LLM unreachable: ${err.message}`, FailureTypes.llmUnavailable);
+  }
+  if (err instanceof APIError && typeof err.status === 'number') {
+    const status = err.status;
+    if (status === 429) {
+      return ApplicationFailure.create({
+        message: `LLM rate limited (429): ${err.message}`,
+        type: FailureTypes.llmUnavailable,
+        nextRetryDelay: retryAfterMs(err.headers),
+      });
+    }
+    if (status >= 500 || status === 408 || status === 409) {
+      return ApplicationFailure.retryable(`LLM failed (${status}): ${err.message}`, FailureTypes.llmUnavailable);
+    }
+    return ApplicationFailure.nonRetryable(`LLM rejected the request (${status}): ${err.message}`, FailureTypes.llmRejected);
+  }
+  return err;
+}
+
+/** Retry-After (seconds or an HTTP date) or retry-after-ms, capped; undefined means normal backoff. */
+export function retryAfterMs(headers: Headers | Record<string, string | null | undefined> | undefined): number | undefined {
+  const get = (name: string) =>
+    headers instanceof Headers ? headers.get(name) : (headers?.[name] ?? undefined);
+  const ms = Number(get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return Math.min(ms, MAX_RETRY_AFTER_MS);
+  const raw = get('retry-after');
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  const delay = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(raw) - Date.now();
+  return Number.isFinite(delay) && delay > 0 ? Math.min(delay, MAX_RETRY_AFTER_MS) : undefined;
+}

@@ -1,0 +1,92 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
+import { Message, type IMessage } from '../src/modules/messages/message.entity.js';
+import { appendMessage, findReply, loadPromptHistory, type HistoryBounds } from '../src/modules/messages/message.store.js';
+import type { Publisher } from '../src/realtime/publisher.js';
+import { FailureTypes, type GenerateInput, type ReplyRef } from '../workflows/contracts.js';
+import { createDeltaBatcher } from './delta-batcher.js';
+import { classifyLlmError } from './llm-failures.js';
+
+export interface LlmActivityDeps {
+  orm: MikroORM;
+  publisher: Publisher;
+  llm: LlmClient;
+  history: HistoryBounds;
+}
+
+export function createLlmActivities({ orm, publisher, llm, history }: LlmActivityDeps) {
+  return {
+    /**
+     * Produces and saves the reply to a user message. Idempotent: a retry after the reply was saved
+     * returns that reply without calling the LLM again, and the unique `reply_to_id` refuses a second.
+     */
+    async generate({ messageId, replyId }: GenerateInput): Promise<ReplyRef> {
+      const em = orm.em.fork();
+      const existing = await findReply(em, messageId);
+      if (existing) return { replyId: existing.id };
+
+      const message = await em.findOne(Message, messageId, { populate: ['conversation.chatbot'] });
+      if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
+      if (!llm.configured) {
+        throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
+      }
+      const prompt = await buildPrompt(em, message, history);
+      const text = await streamReply(llm, publisher, message, replyId, prompt);
+      return { replyId: (await saveReply(orm, message, replyId, text)).id };
+    },
+  };
+}
+
+async function buildPrompt(em: Parameters<typeof loadPromptHistory>[0], message: IMessage, bounds: HistoryBounds): Promise<ChatMessage[]> {
+  const chatbot = message.conversation.chatbot;
+  const earlier = await loadPromptHistory(em, message, bounds);
+  const prompt: ChatMessage[] = chatbot.systemPrompt ? [{ role: 'system', content: chatbot.systemPrompt }] : [];
+  for (const m of earlier) prompt.push({ role: m.role === 'USER' ? 'user' : 'assistant', content: m.content });
+  prompt.push({ role: 'user', content: message.content });
+  return prompt;
+}
+
+/** Streams the completion as `message:delta` events, heartbeating so a dead worker is noticed fast. */
+async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessage, replyId: string, prompt: ChatMessage[]) {
+  const ctx = Context.current();
+  const conversationId = message.conversation.id;
+  const chatbot = message.conversation.chatbot;
+  const attempt = ctx.info.attempt;
+  const batcher = createDeltaBatcher((index, delta) => publisher.delta({ messageId: replyId, conversationId, attempt, index, delta }));
+  const heartbeat = setInterval(() => ctx.heartbeat(), 1000);
+  publisher.typing(conversationId, true);
+  try {
+    const text = await llm.complete(
+      { model: chatbot.model ?? llm.defaultModel, temperature: chatbot.temperature ?? undefined, messages: prompt },
+      { signal: ctx.cancellationSignal, onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)) },
+    );
+    batcher.flush();
+    if (!text.trim()) throw ApplicationFailure.retryable('LLM returned an empty reply', FailureTypes.llmUnavailable);
+    return text;
+  } catch (err) {
+    throw classifyLlmError(err);
+  } finally {
+    clearInterval(heartbeat);
+    publisher.typing(conversationId, false);
+  }
+}
+
+async function saveReply(orm: MikroORM, message: IMessage, replyId: string, content: string): Promise<IMessage> {
+  try {
+    return await appendMessage(orm.em.fork(), {
+      id: replyId,
+      conversationId: message.conversation.id,
+      role: 'ASSISTANT',
+      content,
+      deliveryStatus: 'PENDING',
+      metadata: { model: message.conversation.chatbot.model ?? undefined },
+      replyToId: message.id,
+    });
+  } catch (err) {
+    // A previous attempt that we thought dead saved it first: keep that one.
+    if (!(err instanceof UniqueConstraintViolationException)) throw err;
+    return (await findReply(orm.em.fork(), message.id))!;
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  JWT_SECRET: z.string().min(1).default('dev-secret-change-me'),
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().default('./data'),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('messages'),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  TEMPORAL_UI_URL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  HISTORY_MAX_MESSAGES: z.coerce.number().int().positive().default(50),
+  HISTORY_MAX_CHARS: z.coerce.number().int().positive().default(24_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** Parses the environment once into a typed config; a bad value stops start-up with a clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    jwtSecret: c.JWT_SECRET,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: c.DATA_DIR,
+    temporal: {
+      address: c.TEMPORAL_ADDRESS,
+      namespace: c.TEMPORAL_NAMESPACE,
+      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      cliPath: c.TEMPORAL_CLI_PATH,
+      devPort: c.TEMPORAL_DEV_PORT,
+      uiPort: c.TEMPORAL_UI_PORT ?? c.TEMPORAL_DEV_PORT + 1000,
+      uiUrl: c.TEMPORAL_UI_URL,
+    },
+    llm: {
+      apiKey: c.OPENAI_API_KEY,
+      baseUrl: c.OPENAI_BASE_URL,
+      defaultModel: c.OPENAI_MODEL,
+      timeoutMs: c.LLM_TIMEOUT_MS,
+      historyMaxMessages: c.HISTORY_MAX_MESSAGES,
+      historyMaxChars: c.HISTORY_MAX_CHARS,
+    },
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,6 @@
+import { Migration20261125000000_initial } from './Migration20261125000000_initial.js';
+
+/** Every migration in order; listed explicitly so no file-system discovery is needed at run time. */
+export const migrations = [
+  { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
+];

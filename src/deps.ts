@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Config } from './config.js';
+import { createOrm } from './db/orm.js';
+import { createLlmClient, type LlmClient } from './llm/llm.client.js';
+import type { Logger } from './logger.js';
+import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import { ensureSearchAttributes } from './temporal/search-attributes.js';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  orm: MikroORM;
+  /** Shared by the worker and the client, so workflow starts can be eager. */
+  connection: NativeConnection;
+  client: Client;
+  llm: LlmClient;
+  temporalUiUrl?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The only composition root of infrastructure: database, Temporal (an embedded dev server when no
+ * TEMPORAL_ADDRESS is set), and the LLM client. Whatever it opened, `close` closes in reverse.
+ */
+export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
+  quietTemporalRuntime();
+  const opened: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const step of opened.reverse()) await step().catch((err) => logger.warn('close failed', { err }));
+  };
+  try {
+    let devServer: DevServer | undefined;
+    if (!config.temporal.address) {
+      devServer = await startDevServer({
+        cliPath: config.temporal.cliPath,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        dbFile: join(config.dataDir, 'temporal.db'),
+      });
+      opened.push(() => devServer!.stop());
+    }
+    const orm = await createOrm({ url: config.databaseUrl, dataDir: config.dataDir });
+    opened.push(() => orm.close());
+    const connection = await NativeConnection.connect({ address: config.temporal.address ?? devServer!.address });
+    opened.push(() => connection.close());
+    await ensureSearchAttributes(connection, config.temporal.namespace);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    return {
+      config,
+      logger,
+      orm,
+      connection,
+      client,
+      llm: createLlmClient(config.llm),
+      temporalUiUrl: config.temporal.uiUrl ?? devServer?.uiUrl,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The SDK's runtime logs every poll at INFO; keep warnings only. Installable once per process. */
+function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier app instance in this process
+  }
+}

@@ -1,0 +1,18 @@
+/** Domain errors that the HTTP layer maps to problem+json and the gateway maps to ack errors. */
+export class AppError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** Unknown or not the caller's: the two are indistinguishable on purpose. */
+export const notFound = (what: string) => new AppError(404, 'Not Found', `${what} not found`);
+
+export const conflict = (detail: string) => new AppError(409, 'Conflict', detail);
+
+export const unauthorized = (detail = 'Missing or invalid token') => new AppError(401, 'Unauthorized', detail);

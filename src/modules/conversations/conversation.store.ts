@@ -1,0 +1,32 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../../errors.js';
+import { Conversation, type Channel, type IConversation } from './conversation.entity.js';
+
+/** A conversation of one of the customer's chatbots, or 404 (unknown and foreign look the same). */
+export async function findOwnedConversation(em: EntityManager, customerId: string, id: string): Promise<IConversation> {
+  const conversation = await em.findOne(Conversation, { id, chatbot: { customerId } }, { populate: ['chatbot'] });
+  if (!conversation) throw notFound('Conversation');
+  return conversation;
+}
+
+/**
+ * The open (non-closed) conversation of this end user with this bot on this channel, created when
+ * there is none. A partial unique index makes concurrent first messages agree on one conversation.
+ */
+export async function findOrOpenConversation(
+  em: EntityManager,
+  key: { chatbotId: string; externalUserId: string; channel: Channel },
+): Promise<IConversation> {
+  const where = { chatbot: key.chatbotId, externalUserId: key.externalUserId, channel: key.channel, status: { $ne: 'CLOSED' as const } };
+  const existing = await em.findOne(Conversation, where, { orderBy: { createdAt: 'desc' } });
+  if (existing) return existing;
+  const now = new Date();
+  await em.execute(
+    `insert into conversation (id, chatbot_id, external_user_id, channel, status, last_seq, created_at, updated_at)
+     values (?, ?, ?, ?, 'OPEN', 0, ?, ?)
+     on conflict (chatbot_id, external_user_id, channel) where status <> 'CLOSED' do nothing`,
+    [randomUUID(), key.chatbotId, key.externalUserId, key.channel, now, now],
+  );
+  return em.findOneOrFail(Conversation, where, { orderBy: { createdAt: 'desc' } });
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { intParam } from '../../http/validate.js';
+import { CHANNELS } from '../conversations/conversation.entity.js';
+
+const METADATA_MAX_BYTES = 16 * 1024;
+
+export const sendMessageSchema = z.strictObject({
+  chatbotId: z.uuid(),
+  externalUserId: z.string().trim().min(1).max(255),
+  content: z
+    .string()
+    .min(1)
+    .max(8000)
+    .refine((value) => value.trim().length > 0, 'must not be blank'),
+  channel: z.enum(CHANNELS),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, 'must be at most 16 KiB as JSON')
+    .optional(),
+  conversationId: z.uuid().optional(),
+});
+
+export type SendMessageInput = z.infer<typeof sendMessageSchema>;
+
+/** page/limit, or a seq cursor (after/before) with limit; the two styles do not mix. */
+export const historyQuerySchema = z
+  .strictObject({
+    page: intParam(1, 1_000_000).optional(),
+    limit: intParam(1, 100).default(50),
+    after: intParam(0, 2_147_483_647).optional(),
+    before: intParam(1, 2_147_483_647).optional(),
+  })
+  .refine((q) => [q.page, q.after, q.before].filter((v) => v !== undefined).length <= 1, {
+    message: 'use only one of page, after and before',
+    path: ['page'],
+  });
+
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;

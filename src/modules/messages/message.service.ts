@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { conflict, notFound } from '../../errors.js';
+import type { StartMessageFlow } from '../../temporal/flows.js';
+import { Chatbot } from '../chatbots/chatbot.entity.js';
+import { toConversationDto, type IConversation } from '../conversations/conversation.entity.js';
+import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
+import { Message, toMessageDto } from './message.entity.js';
+import type { HistoryQuery, SendMessageInput } from './message.schemas.js';
+import { appendMessage } from './message.store.js';
+
+export interface MessageServiceDeps {
+  startFlow: StartMessageFlow;
+}
+
+/** Sending and reading messages, always within one customer's chatbots. */
+export function createMessageService({ startFlow }: MessageServiceDeps) {
+  return {
+    /** Saves the user's message in its conversation and starts its durable flow. */
+    async send(em: EntityManager, customerId: string, input: SendMessageInput) {
+      const chatbot = await em.findOne(Chatbot, { id: input.chatbotId, customerId });
+      if (!chatbot) throw notFound('Chatbot');
+      const conversation = input.conversationId
+        ? await continueConversation(em, customerId, input)
+        : await findOrOpenConversation(em, input);
+      const message = await appendMessage(em, {
+        conversationId: conversation.id,
+        role: 'USER',
+        content: input.content,
+        deliveryStatus: 'SENT',
+        metadata: input.metadata,
+      });
+      await startFlow({ messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id });
+      const at = message.createdAt.toISOString();
+      return {
+        message: toMessageDto(message),
+        conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at },
+      };
+    },
+
+    /** A page of a conversation's messages in ascending seq, by page number or by seq cursor. */
+    async history(em: EntityManager, customerId: string, conversationId: string, query: HistoryQuery) {
+      await findOwnedConversation(em, customerId, conversationId);
+      const { limit } = query;
+      if (query.after !== undefined || query.before !== undefined) {
+        const newestFirst = query.before !== undefined;
+        const rows = await em.find(
+          Message,
+          { conversation: conversationId, seq: newestFirst ? { $lt: query.before } : { $gt: query.after } },
+          { orderBy: { seq: newestFirst ? 'desc' : 'asc' }, limit: limit + 1 },
+        );
+        const hasMore = rows.length > limit;
+        const page = rows.slice(0, limit);
+        if (newestFirst) page.reverse();
+        return { data: page.map(toMessageDto), meta: { limit, hasMore } };
+      }
+      const page = query.page ?? 1;
+      const [rows, total] = await em.findAndCount(
+        Message,
+        { conversation: conversationId },
+        { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit },
+      );
+      return { data: rows.map(toMessageDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+    },
+
+    async get(em: EntityManager, customerId: string, id: string) {
+      const message = await em.findOne(Message, { id, conversation: { chatbot: { customerId } } });
+      if (!message) throw notFound('Message');
+      return toMessageDto(message);
+    },
+  };
+}
+
+export type MessageService = ReturnType<typeof createMessageService>;
+
+async function continueConversation(em: EntityManager, customerId: string, input: SendMessageInput): Promise<IConversation> {
+  const conversation = await findOwnedConversation(em, customerId, input.conversationId!);
+  if (conversation.chatbot.id !== input.chatbotId) throw notFound('Conversation');
+  if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');
+  if (conversation.externalUserId !== input.externalUserId || conversation.channel !== input.channel) {
+    throw conflict('The conversation belongs to another end user or channel');
+  }
+  return conversation;
+}

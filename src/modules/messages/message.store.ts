@@ -1,0 +1,104 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../../errors.js';
+import { Message, type DeliveryStatus, type IMessage, type MessageRole } from './message.entity.js';
+
+export interface NewMessage {
+  id?: string;
+  conversationId: string;
+  role: MessageRole;
+  content: string;
+  deliveryStatus: DeliveryStatus;
+  metadata?: Record<string, unknown>;
+  replyToId?: string;
+}
+
+/**
+ * Saves a message with the conversation's next seq. The seq comes from an UPDATE … RETURNING on the
+ * conversation row inside the same transaction: the row lock serialises concurrent writers, so seq
+ * is gap-free and unique, and `lastMessageAt` moves with every message.
+ */
+export async function appendMessage(em: EntityManager, input: NewMessage): Promise<IMessage> {
+  return em.transactional(async (tx) => {
+    const now = new Date();
+    const rows = await tx.execute<{ last_seq: number }[]>(
+      'update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ? where id = ? returning last_seq',
+      [now, now, input.conversationId],
+    );
+    const seq = rows[0]?.last_seq;
+    if (seq === undefined) throw notFound('Conversation');
+    return tx.create(Message, {
+      id: input.id ?? randomUUID(),
+      conversation: input.conversationId,
+      seq: Number(seq),
+      role: input.role,
+      content: input.content,
+      deliveryStatus: input.deliveryStatus,
+      metadata: input.metadata ?? {},
+      replyToId: input.replyToId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+}
+
+/** Which statuses each status may be reached from (API.md section 6): forward only. */
+const REACHABLE_FROM: Record<DeliveryStatus, DeliveryStatus[]> = {
+  PENDING: [],
+  SENT: ['PENDING'],
+  DELIVERED: ['PENDING', 'SENT'],
+  READ: ['PENDING', 'SENT', 'DELIVERED'],
+  FAILED: ['PENDING', 'SENT'],
+};
+
+/**
+ * Moves a message's status forward. The guard is in the UPDATE itself, so a stale, repeated or
+ * concurrent update is a no-op; true means this call made the change (emit it once, here).
+ */
+export async function advanceStatus(
+  em: EntityManager,
+  messageId: string,
+  to: DeliveryStatus,
+  metadata?: Record<string, unknown>,
+): Promise<boolean> {
+  const changes: Record<string, unknown> = { deliveryStatus: to, updatedAt: new Date() };
+  if (metadata) changes.metadata = metadata;
+  const updated = await em.nativeUpdate(Message, { id: messageId, deliveryStatus: { $in: REACHABLE_FROM[to] } }, changes);
+  return updated === 1;
+}
+
+/** The reply to a user message, if one was saved. */
+export function findReply(em: EntityManager, messageId: string): Promise<IMessage | null> {
+  return em.findOne(Message, { replyToId: messageId });
+}
+
+export interface HistoryBounds {
+  maxMessages: number;
+  maxChars: number;
+}
+
+/**
+ * The conversation as the LLM should see it when answering `current`: every earlier message, plus
+ * replies and agent messages saved since it, newest kept within the bounds, oldest first.
+ */
+export async function loadPromptHistory(em: EntityManager, current: IMessage, bounds: HistoryBounds): Promise<IMessage[]> {
+  const rows = await em.find(
+    Message,
+    {
+      conversation: current.conversation.id,
+      id: { $ne: current.id },
+      deliveryStatus: { $ne: 'FAILED' },
+      content: { $ne: '' },
+      $or: [{ seq: { $lt: current.seq } }, { role: { $ne: 'USER' } }],
+    },
+    { orderBy: { seq: 'desc' }, limit: bounds.maxMessages },
+  );
+  const kept: IMessage[] = [];
+  let chars = current.content.length;
+  for (const row of rows) {
+    chars += row.content.length;
+    if (chars > bounds.maxChars) break;
+    kept.push(row);
+  }
+  return kept.reverse();
+}

@@ -1,0 +1,53 @@
+import type { DeliveryStatus } from '../modules/messages/message.entity.js';
+import type { MessageDto } from '../modules/messages/message.entity.js';
+
+export const NAMESPACE = '/messages';
+
+/** The room of one conversation: everyone subscribed to it gets its events. */
+export function conversationRoom(conversationId: string): string {
+  return `conversation:${conversationId}`;
+}
+
+export interface StatusEvent {
+  messageId: string;
+  conversationId: string;
+  status: DeliveryStatus;
+}
+
+export interface TypingEvent {
+  conversationId: string;
+  isTyping: boolean;
+}
+
+export interface DeltaEvent {
+  messageId: string;
+  conversationId: string;
+  attempt: number;
+  index: number;
+  delta: string;
+}
+
+export type Ack<T = unknown> =
+  | { ok: true; data?: T }
+  | { ok: false; error: { code: 'invalid' | 'not_found' | 'internal'; message: string } };
+
+export type AckCallback = (response: Ack) => void;
+
+export interface ServerToClientEvents {
+  message: (message: MessageDto) => void;
+  'message:status': (event: StatusEvent) => void;
+  typing: (event: TypingEvent) => void;
+  'message:delta': (event: DeltaEvent) => void;
+  ready: (info: { recovered: boolean }) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (payload: unknown, ack?: AckCallback) => void;
+  unsubscribe: (payload: unknown, ack?: AckCallback) => void;
+  'message:delivered': (payload: unknown, ack?: AckCallback) => void;
+  'message:read': (payload: unknown, ack?: AckCallback) => void;
+}
+
+export interface SocketData {
+  customerId: string;
+}

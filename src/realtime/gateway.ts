@@ -1,0 +1,87 @@
+import type { Server as HttpServer } from 'node:http';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Server } from 'socket.io';
+import { z, ZodError } from 'zod';
+import { verifyToken } from '../auth/tokens.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { findOwnedConversation } from '../modules/conversations/conversation.store.js';
+import {
+  conversationRoom,
+  NAMESPACE,
+  type Ack,
+  type AckCallback,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from './events.js';
+
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface GatewayDeps {
+  orm: MikroORM;
+  jwtSecret: string;
+  logger: Logger;
+}
+
+const conversationPayload = z.object({ conversationId: z.uuid() });
+
+/**
+ * Socket.IO on the HTTP server: namespace `/messages`, JWT in the handshake, and ownership-checked
+ * subscriptions to conversation rooms. Connection state recovery lets a briefly disconnected
+ * client get the events it missed, rooms included.
+ */
+export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
+  const io: IoServer = new Server(http, {
+    cors: { origin: true },
+    maxHttpBufferSize: 64 * 1024,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+  const nsp = io.of(NAMESPACE);
+
+  nsp.use((socket, next) => {
+    try {
+      socket.data.customerId = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
+      next();
+    } catch {
+      next(new Error('unauthorized'));
+    }
+  });
+
+  nsp.on('connection', (socket) => {
+    const handle = (event: keyof ClientToServerEvents, run: (payload: unknown) => Promise<unknown>) =>
+      socket.on(event, async (payload: unknown, ack?: AckCallback) => {
+        const reply = typeof ack === 'function' ? ack : () => undefined;
+        try {
+          reply({ ok: true, data: await run(payload) });
+        } catch (err) {
+          reply(toAckError(err, deps.logger));
+        }
+      });
+
+    handle('subscribe', async (payload) => {
+      const { conversationId } = conversationPayload.parse(payload);
+      await findOwnedConversation(deps.orm.em.fork(), socket.data.customerId, conversationId);
+      await socket.join(conversationRoom(conversationId));
+      return { conversationId };
+    });
+
+    handle('unsubscribe', async (payload) => {
+      const { conversationId } = conversationPayload.parse(payload);
+      await socket.leave(conversationRoom(conversationId));
+      return { conversationId };
+    });
+
+    // Recovery replays only to a client that received at least one event before it dropped.
+    socket.emit('ready', { recovered: socket.recovered });
+  });
+
+  return io;
+}
+
+function toAckError(err: unknown, logger: Logger): Ack {
+  if (err instanceof ZodError) return { ok: false, error: { code: 'invalid', message: err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } };
+  if (err instanceof AppError && err.status === 404) return { ok: false, error: { code: 'not_found', message: err.message } };
+  logger.error('socket handler failed', { err });
+  return { ok: false, error: { code: 'internal', message: 'The request could not be handled' } };
+}

@@ -1,0 +1,76 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Deps } from './deps.js';
+import { createApp } from './http/app.js';
+import { createMessageService } from './modules/messages/message.service.js';
+import { createGateway } from './realtime/gateway.js';
+import { createSocketPublisher } from './realtime/publisher.js';
+import { createFlowStarter } from './temporal/flows.js';
+
+export interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Bundles the workflow code once; tests and production reuse the bundle. */
+export async function buildWorkflowBundle(): Promise<WorkflowBundleOption> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: silentBundlerLogger });
+  return { code };
+}
+
+/** All in one process: HTTP API, Socket.IO gateway and the Temporal worker on one task queue. */
+export async function startAllInOne(deps: Deps, options: { workflowBundle?: WorkflowBundleOption } = {}): Promise<Running> {
+  const { config, orm, logger } = deps;
+  const http = createServer();
+  const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger });
+  const publisher = createSocketPublisher(io);
+
+  const worker = await Worker.create({
+    connection: deps.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: options.workflowBundle ?? (await buildWorkflowBundle()),
+    activities: createActivities({
+      orm,
+      publisher,
+      llm: deps.llm,
+      history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
+    }),
+    shutdownGraceTime: '5s',
+  });
+  const workerDone = worker.run();
+  workerDone.catch((err) => logger.error('worker stopped', { err }));
+
+  const startFlow = createFlowStarter(deps.client, { taskQueue: config.temporal.taskQueue, eager: true });
+  const app = createApp({ orm, messages: createMessageService({ startFlow }), jwtSecret: config.jwtSecret, logger });
+  http.on('request', app.callback());
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      worker.shutdown();
+      await workerDone.catch(() => undefined);
+    },
+  };
+}
+
+const silentBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => process.stderr.write(`${message}\n`),
+  log: () => undefined,
+};

@@ -1,0 +1,134 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the fake does with one request; unscripted requests get the default reply. */
+export type Behaviour =
+  | { kind: 'reply'; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number }
+  | { kind: 'error'; status: number; message?: string; headers?: Record<string, string> }
+  /** Holds the request open until `release()` (or the client gives up). */
+  | { kind: 'hang' };
+
+export interface RecordedRequest {
+  model: string;
+  temperature?: number;
+  stream: boolean;
+  messages: { role: string; content: string }[];
+}
+
+export interface FakeLlm {
+  /** Base URL for OPENAI_BASE_URL (ends in /v1). */
+  url: string;
+  requests: RecordedRequest[];
+  /** Queue behaviours for the next requests, in order. */
+  script(...behaviours: Behaviour[]): void;
+  /** Resolves when `count` requests have arrived in total. */
+  waitForRequests(count: number, timeoutMs?: number): Promise<void>;
+  release(): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The default answer: derived from the prompt so tests can tell replies apart. */
+export function defaultReply(messages: { role: string; content: string }[]): string {
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  return `Echo: ${last?.content ?? ''}`;
+}
+
+/**
+ * A local server speaking the OpenAI chat-completions protocol (JSON and SSE streaming), for the
+ * real openai SDK to talk to in tests and benchmarks.
+ */
+export async function startFakeLlm(options: { port?: number; defaultChunkDelayMs?: number } = {}): Promise<FakeLlm> {
+  const queue: Behaviour[] = [];
+  const requests: RecordedRequest[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let hanging: ServerResponse[] = [];
+
+  const server: Server = createServer(async (req, res) => {
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
+      return;
+    }
+    const body = JSON.parse(await readBody(req)) as RecordedRequest;
+    requests.push({ model: body.model, temperature: body.temperature, stream: Boolean(body.stream), messages: body.messages });
+    for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
+    const behaviour = queue.shift() ?? { kind: 'reply' };
+    await respond(behaviour, body, res);
+  });
+
+  async function respond(behaviour: Behaviour, body: RecordedRequest, res: ServerResponse) {
+    if (behaviour.kind === 'hang') {
+      hanging.push(res);
+      return;
+    }
+    if (behaviour.kind === 'error') {
+      res.writeHead(behaviour.status, { 'content-type': 'application/json', ...behaviour.headers });
+      res.end(JSON.stringify({ error: { message: behaviour.message ?? `fake error ${behaviour.status}`, type: 'fake', code: null } }));
+      return;
+    }
+    const text = behaviour.text ?? defaultReply(body.messages);
+    const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        id, object: 'chat.completion', created, model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+      }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    if (behaviour.firstTokenDelayMs) await sleep(behaviour.firstTokenDelayMs);
+    res.write(chunk({ role: 'assistant', content: '' }));
+    const delay = behaviour.chunkDelayMs ?? options.defaultChunkDelayMs ?? 0;
+    for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
+      if (res.destroyed) return;
+      res.write(chunk({ content: piece }));
+      if (delay) await sleep(delay);
+    }
+    res.write(chunk({}, 'stop'));
+    res.end('data: [DONE]\n\n');
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    script: (...behaviours) => queue.push(...behaviours),
+    waitForRequests: (count, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (requests.length >= count) return resolve();
+        const timer = setTimeout(() => reject(new Error(`fake LLM saw ${requests.length} of ${count} requests`)), timeoutMs);
+        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+    release() {
+      for (const res of hanging) if (!res.destroyed) res.destroy();
+      hanging = [];
+    },
+    reset() {
+      queue.length = 0;
+      requests.length = 0;
+    },
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (data += chunk));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

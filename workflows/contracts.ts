@@ -1,0 +1,49 @@
+/** Shared between workflow code, activities and the client: names, IDs and I/O shapes of the flow. */
+
+export const DEFAULT_TASK_QUEUE = 'messages';
+
+/** Search attributes (Keyword) set on every message flow so ops can filter in the Web UI. */
+export const SEARCH_ATTRIBUTE_NAMES = ['ConversationId', 'ChatbotId'] as const;
+
+/** `message-<messageId>`: one flow per user message; a second start of the same ID is refused by Temporal. */
+export function messageWorkflowId(messageId: string): string {
+  return `message-${messageId}`;
+}
+
+export interface MessageFlowInput {
+  messageId: string;
+  conversationId: string;
+  chatbotId: string;
+}
+
+export type Route = { responder: 'LLM' } | { responder: 'NONE'; reason: string };
+
+export interface GenerateInput {
+  messageId: string;
+  /** The id the reply gets if this attempt is the one that saves it. */
+  replyId: string;
+}
+
+export interface ReplyRef {
+  replyId: string;
+}
+
+export interface FailReplyInput {
+  messageId: string;
+  replyId: string;
+  reason: string;
+  type: string;
+}
+
+export type MessageFlowResult =
+  | { status: 'REPLIED'; replyId: string }
+  | { status: 'SKIPPED'; reason: string };
+
+/** Failure types, as explicit strings (class names do not survive minification). */
+export const FailureTypes = {
+  llmRejected: 'LlmRejected',
+  llmNotConfigured: 'LlmNotConfigured',
+  llmUnavailable: 'LlmUnavailable',
+  messageNotFound: 'MessageNotFound',
+  replyFailed: 'ReplyFailed',
+} as const;

@@ -1,0 +1,1 @@
+export { MessageWorkflow } from './message.workflow.js';

@@ -1,0 +1,54 @@
+import {
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  uuid4,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { FailureTypes, type MessageFlowInput, type MessageFlowResult } from './contracts.js';
+
+// Short database steps run as local activities: no extra workflow task, no task-queue round trip.
+const db = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
+});
+
+// The LLM call is a real activity: visible and retryable in the Web UI, heartbeating so a dead
+// worker is noticed within the heartbeat timeout and the attempt moves to another worker.
+const llm = proxyActivities<Activities>({
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '5s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [FailureTypes.llmRejected, FailureTypes.llmNotConfigured, FailureTypes.messageNotFound],
+  },
+});
+
+/** One user message: route it, generate the reply, deliver it; a permanent failure leaves a FAILED reply. */
+export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageFlowResult> {
+  const route = await db.route(input);
+  if (route.responder === 'NONE') return { status: 'SKIPPED', reason: route.reason };
+
+  const replyId = uuid4();
+  try {
+    await llm.generate({ messageId: input.messageId, replyId });
+  } catch (err) {
+    const cause = rootCause(err);
+    await db.failReply({ messageId: input.messageId, replyId, reason: cause.message, type: cause.type });
+    throw ApplicationFailure.nonRetryable(`Reply failed: ${cause.message}`, FailureTypes.replyFailed);
+  }
+  const reply = await db.deliver({ messageId: input.messageId });
+  return { status: 'REPLIED', replyId: reply.replyId };
+}
+
+/** The innermost failure of an activity error: its type and message are what ops and users need. */
+function rootCause(err: unknown): { message: string; type: string } {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  if (current instanceof ApplicationFailure) return { message: current.message, type: current.type ?? 'Error' };
+  if (current instanceof Error) return { message: current.message, type: current.name };
+  return { message: String(current), type: 'Error' };
+}
