@@ -33,8 +33,9 @@ export function createLlmActivities({ orm, publisher, llm, history }: LlmActivit
         throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
       }
       const prompt = await buildPrompt(em, message, history);
-      const text = await streamReply(llm, publisher, message, replyId, prompt);
-      return { replyId: (await saveReply(orm, message, replyId, text)).id };
+      const model = message.conversation.chatbot.model ?? llm.defaultModel;
+      const text = await streamReply(llm, publisher, message, replyId, prompt, model);
+      return { replyId: (await saveReply(orm, message, replyId, text, model)).id };
     },
   };
 }
@@ -49,7 +50,7 @@ async function buildPrompt(em: Parameters<typeof loadPromptHistory>[0], message:
 }
 
 /** Streams the completion as `message:delta` events, heartbeating so a dead worker is noticed fast. */
-async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessage, replyId: string, prompt: ChatMessage[]) {
+async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessage, replyId: string, prompt: ChatMessage[], model: string) {
   const ctx = Context.current();
   const conversationId = message.conversation.id;
   const chatbot = message.conversation.chatbot;
@@ -59,7 +60,7 @@ async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessa
   publisher.typing(conversationId, true);
   try {
     const text = await llm.complete(
-      { model: chatbot.model ?? llm.defaultModel, temperature: chatbot.temperature ?? undefined, messages: prompt },
+      { model, temperature: chatbot.temperature ?? undefined, messages: prompt },
       { signal: ctx.cancellationSignal, onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)) },
     );
     batcher.flush();
@@ -73,7 +74,7 @@ async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessa
   }
 }
 
-async function saveReply(orm: MikroORM, message: IMessage, replyId: string, content: string): Promise<IMessage> {
+async function saveReply(orm: MikroORM, message: IMessage, replyId: string, content: string, model: string): Promise<IMessage> {
   try {
     return await appendMessage(orm.em.fork(), {
       id: replyId,
@@ -81,7 +82,7 @@ async function saveReply(orm: MikroORM, message: IMessage, replyId: string, cont
       role: 'ASSISTANT',
       content,
       deliveryStatus: 'PENDING',
-      metadata: { model: message.conversation.chatbot.model ?? undefined },
+      metadata: { model },
       replyToId: message.id,
     });
   } catch (err) {

@@ -39,6 +39,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         port: config.temporal.devPort,
         uiPort: config.temporal.uiPort,
         dbFile: join(config.dataDir, 'temporal.db'),
+        pidFile: join(config.dataDir, 'temporal.pid'),
       });
       opened.push(() => devServer!.stop());
     }
@@ -64,10 +65,13 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
   }
 }
 
-/** The SDK's runtime logs every poll at INFO; keep warnings only. Installable once per process. */
+/**
+ * The SDK's runtime logs at INFO and handles SIGINT/SIGTERM itself; keep warnings only and leave
+ * signals to main.ts, which shuts down in order. Installable once per process.
+ */
 function quietTemporalRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   } catch {
     // already installed by an earlier app instance in this process
   }

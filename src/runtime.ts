@@ -26,9 +26,11 @@ export async function buildWorkflowBundle(): Promise<WorkflowBundleOption> {
 /** All in one process: HTTP API, Socket.IO gateway and the Temporal worker on one task queue. */
 export async function startAllInOne(deps: Deps, options: { workflowBundle?: WorkflowBundleOption } = {}): Promise<Running> {
   const { config, orm, logger } = deps;
-  const http = createServer();
+  const startFlow = createFlowStarter(deps.client, { taskQueue: config.temporal.taskQueue, eager: true });
+  const app = createApp({ orm, messages: createMessageService({ startFlow }), jwtSecret: config.jwtSecret, logger });
+  // Socket.IO must attach after Koa's handler exists: it then takes over its own path only.
+  const http = createServer(app.callback());
   const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger });
-  const publisher = createSocketPublisher(io);
 
   const worker = await Worker.create({
     connection: deps.connection,
@@ -37,7 +39,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     workflowBundle: options.workflowBundle ?? (await buildWorkflowBundle()),
     activities: createActivities({
       orm,
-      publisher,
+      publisher: createSocketPublisher(io),
       llm: deps.llm,
       history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
     }),
@@ -46,9 +48,6 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
   const workerDone = worker.run();
   workerDone.catch((err) => logger.error('worker stopped', { err }));
 
-  const startFlow = createFlowStarter(deps.client, { taskQueue: config.temporal.taskQueue, eager: true });
-  const app = createApp({ orm, messages: createMessageService({ startFlow }), jwtSecret: config.jwtSecret, logger });
-  http.on('request', app.callback());
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => resolve());

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/contracts.js';
@@ -14,6 +15,8 @@ export interface DevServerOptions {
   /** The dynamic-config settings that halve latency on a single host (FACTS.md); on unless false. */
   tuned?: boolean;
   headless?: boolean;
+  /** Remembers the server's pid so a server orphaned by a crash of ours is stopped on the next start. */
+  pidFile?: string;
 }
 
 export interface DevServer {
@@ -40,7 +43,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   if (options.tuned !== false) for (const value of TUNING) args.push('--dynamic-config-value', value);
 
+  const reaped = options.pidFile ? reapOrphan(options.pidFile) : false;
+  const address = `127.0.0.1:${options.port}`;
+  if (await answers(address, reaped ? 5000 : 0)) {
+    throw new Error(`Something already serves ${address}. Use it with TEMPORAL_ADDRESS=${address}, or pick another TEMPORAL_DEV_PORT.`);
+  }
+
   const child = spawn(options.cliPath ?? 'temporal', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Last resort for crashes: never leave the server running without us.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  if (options.pidFile && child.pid) writeFileSync(options.pidFile, String(child.pid));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -51,13 +65,44 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   exited.catch(() => undefined);
 
-  const address = `127.0.0.1:${options.port}`;
   await Promise.race([waitUntilServing(address), exited]);
   return {
     address,
     uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      if (options.pidFile) rmSync(options.pidFile, { force: true });
+    },
   };
+}
+
+/** Stops a dev server that a crashed earlier run of ours left behind; true when there was one. */
+function reapOrphan(pidFile: string): boolean {
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  rmSync(pidFile, { force: true });
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) return false;
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false; // not running any more, or no /proc on this platform
+  }
+}
+
+/** Whether something accepts connections at the address, waiting up to `graceMs` for it to go away. */
+async function answers(address: string, graceMs: number): Promise<boolean> {
+  const [host, port] = address.split(':');
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port: Number(port) });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (!open || Date.now() >= deadline) return open;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function waitUntilServing(address: string, timeoutMs = 30_000): Promise<void> {
