@@ -18,7 +18,7 @@ export interface Running {
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles the workflow code once; tests and production reuse the bundle. */
-export async function buildWorkflowBundle(): Promise<WorkflowBundleOption> {
+export async function buildWorkflowBundle(): Promise<{ code: string }> {
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: silentBundlerLogger });
   return { code };
 }

@@ -23,7 +23,7 @@ export async function createOrm(options: DatabaseOptions): Promise<MikroORM> {
     extensions: [Migrator],
     ...(options.url ? { clientUrl: options.url } : embedded(options.dataDir)),
     pool: { min: 0, max: 10 },
-    migrations: { migrationsList: migrations, transactional: true, snapshot: false },
+    migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
     debug: options.debug ?? false,
     ensureDatabase: false,
   });

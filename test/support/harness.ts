@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import jwt from 'jsonwebtoken';
+import { io, type Socket } from 'socket.io-client';
+import { loadConfig } from '../../src/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { createLogger } from '../../src/logger.js';
+import { startAllInOne } from '../../src/runtime.js';
+import { testEnv } from './env.js';
+
+export interface TestApp {
+  url: string;
+  deps: Deps;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+let bundleCode: string | undefined;
+
+/**
+ * The real all-in-one app (API, Socket.IO, worker) on the run's Temporal server and database, on
+ * its own task queue so flows of other test files never reach it.
+ */
+export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const shared = testEnv();
+  const taskQueue = `test-${randomUUID()}`;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: shared.jwtSecret,
+    DATABASE_URL: shared.databaseUrl,
+    TEMPORAL_ADDRESS: shared.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const deps = await createDeps(config, createLogger(config.logLevel));
+  bundleCode ??= readFileSync(shared.workflowBundlePath, 'utf8');
+  const running = await startAllInOne(deps, { workflowBundle: { code: bundleCode } });
+  return {
+    url: running.url,
+    deps,
+    taskQueue,
+    async stop() {
+      await running.stop();
+      await deps.close();
+    },
+  };
+}
+
+/** A signed customer token (HS256, the app's secret). */
+export function tokenFor(customerId: string, options: jwt.SignOptions = {}): string {
+  return jwt.sign({ sub: customerId }, testEnv().jwtSecret, { algorithm: 'HS256', ...options });
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  contentType: string | null;
+  body: T;
+}
+
+/** A tiny HTTP client: JSON in, parsed JSON out. */
+export function apiClient(baseUrl: string, token?: string) {
+  return async function request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string | null } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const bearer = options.token === undefined ? token : options.token;
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, contentType: res.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+export type Api = ReturnType<typeof apiClient>;
+
+/** Creates a chatbot for the token's customer and returns it. */
+export async function createChatbot(api: Api, body: Record<string, unknown> = {}) {
+  const res = await api('POST', '/chatbots', { body: { name: 'Support bot', systemPrompt: 'You are a helpful bot.', ...body } });
+  if (res.status !== 201) throw new Error(`create chatbot: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data as { id: string; name: string; systemPrompt: string; model: string | null; temperature: number | null };
+}
+
+export interface ReceivedEvent {
+  event: string;
+  payload: any;
+  at: number;
+}
+
+export interface TestSocket {
+  socket: Socket;
+  events: ReceivedEvent[];
+  emitWithAck(event: string, payload: unknown): Promise<any>;
+  waitFor(predicate: (e: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
+  close(): void;
+}
+
+/** A real socket.io-client on `/messages`, recording every event it receives. */
+export async function connectSocket(baseUrl: string, token: string | undefined): Promise<TestSocket> {
+  const socket = io(`${baseUrl}/messages`, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false });
+  const events: ReceivedEvent[] = [];
+  socket.onAny((event, payload) => events.push({ event, payload, at: Date.now() }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  return {
+    socket,
+    events,
+    emitWithAck: (event, payload) => socket.timeout(10_000).emitWithAck(event, payload),
+    waitFor: (predicate, timeoutMs = 30_000) => waitFor(() => events.find(predicate), timeoutMs, 'socket event'),
+    close: () => socket.close(),
+  };
+}
+
+/** Polls until `probe` returns something truthy (or a promise of it). */
+export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
