@@ -26,7 +26,7 @@ export interface Deps {
  * TEMPORAL_ADDRESS is set), and the LLM client. Whatever it opened, `close` closes in reverse.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
-  quietTemporalRuntime();
+  installTemporalRuntime(config.logLevel);
   const opened: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const step of opened.reverse()) await step().catch((err) => logger.warn('close failed', { err }));
@@ -66,12 +66,14 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
 }
 
 /**
- * The SDK's runtime logs at INFO and handles SIGINT/SIGTERM itself; keep warnings only and leave
+ * The SDK's runtime logs every poll at INFO and handles SIGINT/SIGTERM itself; log at most warnings
+ * (a retried activity is one) and leave
  * signals to main.ts, which shuts down in order. Installable once per process.
  */
-function quietTemporalRuntime(): void {
+function installTemporalRuntime(level: Config['logLevel']): void {
+  const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'error' || level === 'silent' ? 'ERROR' : 'WARN';
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [] });
   } catch {
     // already installed by an earlier app instance in this process
   }
