@@ -24,6 +24,7 @@ const schema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   HISTORY_MAX_MESSAGES: z.coerce.number().int().positive().default(50),
   HISTORY_MAX_CHARS: z.coerce.number().int().positive().default(24_000),
+  WORKFLOW_BUNDLE_PATH: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -60,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       historyMaxMessages: c.HISTORY_MAX_MESSAGES,
       historyMaxChars: c.HISTORY_MAX_CHARS,
     },
+    workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
     logLevel: c.LOG_LEVEL,
   };
 }

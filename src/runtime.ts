@@ -36,7 +36,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowBundle: options.workflowBundle ?? (await buildWorkflowBundle()),
+    workflowBundle: options.workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await buildWorkflowBundle()),
     activities: createActivities({
       orm,
       publisher: createSocketPublisher(io),

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { buildWorkflowBundle } from '../../src/runtime.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { publishTestEnv } from './env.js';
+import { freePort } from './ports.js';
 
 /**
  * Once per run: a real Temporal dev server (in memory, tuned as in production), a fresh PostgreSQL
@@ -41,15 +41,4 @@ export default async function globalSetup(): Promise<void> {
     await client.query(`drop database if exists ${dbName} with (force)`);
     await client.end();
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
