@@ -49,8 +49,8 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
 }
 
 /** A signed customer token (HS256, the app's secret). */
-export function tokenFor(customerId: string, options: jwt.SignOptions = {}): string {
-  return jwt.sign({ sub: customerId }, testEnv().jwtSecret, { algorithm: 'HS256', ...options });
+export function tokenFor(customerId: string, options: jwt.SignOptions = {}, secret = testEnv().jwtSecret): string {
+  return jwt.sign({ sub: customerId }, secret, { algorithm: 'HS256', ...options });
 }
 
 export interface ApiResponse<T = any> {
