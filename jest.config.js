@@ -11,4 +11,5 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 90_000,
   slowTestThreshold: 30,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.mjs'],
 };
