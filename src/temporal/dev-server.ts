@@ -15,6 +15,8 @@ export interface DevServerOptions {
   /** The dynamic-config settings that halve latency on a single host (FACTS.md); on unless false. */
   tuned?: boolean;
   headless?: boolean;
+  /** Pre-register the flow's search attributes (the app also registers them itself); default true. */
+  searchAttributes?: boolean;
   /** Remembers the server's pid so a server orphaned by a crash of ours is stopped on the next start. */
   pidFile?: string;
 }
@@ -40,7 +42,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=wal');
   }
-  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
+  if (options.searchAttributes !== false) {
+    for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
+  }
   if (options.tuned !== false) for (const value of TUNING) args.push('--dynamic-config-value', value);
 
   const reaped = options.pidFile ? reapOrphan(options.pidFile) : false;

@@ -98,8 +98,9 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
       { role: 'user', content: 'What can you do?' },
     ]);
 
-    const conversation = (await api('GET', `/messages/${data[3].id}`)).body.data;
-    expect(conversation).toEqual(data[3]);
+    expect((await api('GET', `/messages/${data[3].id}`)).body.data).toEqual(data[3]);
+    const [row] = await app.deps.orm.em.fork().execute('select last_message_at from conversation where id = ?', [conversationId]);
+    expect(new Date(row.last_message_at).toISOString()).toBe(data[3].createdAt);
   });
 
   it('uses the server default model when the chatbot has none, and omits an empty system prompt', async () => {
@@ -126,6 +127,39 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
       return ids.length > 0 ? ids : undefined;
     }, 15_000, 'visibility');
     expect(found).toEqual([`message-${message.id}`]);
+  });
+});
+
+describe('subscriptions', () => {
+  it('stops events after unsubscribe, while the reply is still stored', async () => {
+    const bot = await createChatbot(api);
+    const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'quiet', content: 'one', channel: 'WIDGET' } });
+    const conversationId = first.body.data.conversation.id;
+    await waitFor(async () => (await history(conversationId)).meta.total === 2, 20_000, 'first reply');
+    const socket = await connectSocket(app.url, token);
+    try {
+      await socket.emitWithAck('subscribe', { conversationId });
+      expect(await socket.emitWithAck('unsubscribe', { conversationId })).toEqual({ ok: true, data: { conversationId } });
+      await api('POST', '/messages/send', { body: { chatbotId: bot.id, conversationId, externalUserId: 'quiet', content: 'two', channel: 'WIDGET' } });
+      await waitFor(async () => (await history(conversationId)).data.at(-1)?.deliveryStatus === 'SENT' && (await history(conversationId)).meta.total === 4, 20_000, 'second reply');
+      expect(socket.events.filter((e) => e.event !== 'ready')).toEqual([]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('answers garbage payloads with an invalid ack and survives calls without an ack', async () => {
+    const socket = await connectSocket(app.url, token);
+    try {
+      for (const payload of [null, 'x', [1], {}, { conversationId: 42 }]) {
+        expect(await socket.emitWithAck('subscribe', payload)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      }
+      socket.socket.emit('subscribe', { conversationId: crypto.randomUUID() });
+      socket.socket.emit('unsubscribe');
+      expect(await socket.emitWithAck('unsubscribe', { conversationId: crypto.randomUUID() })).toMatchObject({ ok: true });
+    } finally {
+      socket.close();
+    }
   });
 });
 

@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
     port: await freePort(),
     uiPort: await freePort(),
     headless: true,
+    // Left to the app: the tests then show that it registers them itself.
+    searchAttributes: false,
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'chatflow-test-'));
