@@ -1,9 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
 import { Message, type IMessage } from '../src/modules/messages/message.entity.js';
-import { appendMessage, findReply, loadPromptHistory, type HistoryBounds } from '../src/modules/messages/message.store.js';
+import { findReply, loadPromptHistory, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
 import { FailureTypes, type GenerateInput, type ReplyRef } from '../workflows/contracts.js';
 import { createDeltaBatcher } from './delta-batcher.js';
@@ -35,7 +34,16 @@ export function createLlmActivities({ orm, publisher, llm, history }: LlmActivit
       const prompt = await buildPrompt(em, message, history);
       const model = message.conversation.chatbot.model ?? llm.defaultModel;
       const text = await streamReply(llm, publisher, message, replyId, prompt, model);
-      return { replyId: (await saveReply(orm, message, replyId, text, model)).id };
+      const reply = await saveReplyOnce(orm, {
+        id: replyId,
+        conversationId: message.conversation.id,
+        role: 'ASSISTANT',
+        content: text,
+        deliveryStatus: 'PENDING',
+        metadata: { model },
+        replyToId: message.id,
+      });
+      return { replyId: reply.id };
     },
   };
 }
@@ -71,23 +79,5 @@ async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessa
   } finally {
     clearInterval(heartbeat);
     publisher.typing(conversationId, false);
-  }
-}
-
-async function saveReply(orm: MikroORM, message: IMessage, replyId: string, content: string, model: string): Promise<IMessage> {
-  try {
-    return await appendMessage(orm.em.fork(), {
-      id: replyId,
-      conversationId: message.conversation.id,
-      role: 'ASSISTANT',
-      content,
-      deliveryStatus: 'PENDING',
-      metadata: { model },
-      replyToId: message.id,
-    });
-  } catch (err) {
-    // A previous attempt that we thought dead saved it first: keep that one.
-    if (!(err instanceof UniqueConstraintViolationException)) throw err;
-    return (await findReply(orm.em.fork(), message.id))!;
   }
 }

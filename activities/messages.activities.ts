@@ -1,8 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, appendMessage, findReply } from '../src/modules/messages/message.store.js';
+import { Message, toMessageDto } from '../src/modules/messages/message.entity.js';
+import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
 import { FailureTypes, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
 
@@ -52,30 +51,18 @@ export function createMessageActivities({ orm, publisher }: MessageActivityDeps)
         }
         return { replyId: existing.id };
       }
-      const reply = await saveFailedReply(orm, { ...input, conversationId, error });
+      const reply = await saveReplyOnce(orm, {
+        id: input.replyId,
+        conversationId,
+        role: 'ASSISTANT',
+        content: '',
+        deliveryStatus: 'FAILED',
+        metadata: { error },
+        replyToId: input.messageId,
+      });
       publisher.message(toMessageDto(reply));
       publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
       return { replyId: reply.id };
     },
   };
-}
-
-async function saveFailedReply(
-  orm: MikroORM,
-  input: FailReplyInput & { conversationId: string; error: { type: string; message: string } },
-): Promise<IMessage> {
-  try {
-    return await appendMessage(orm.em.fork(), {
-      id: input.replyId,
-      conversationId: input.conversationId,
-      role: 'ASSISTANT',
-      content: '',
-      deliveryStatus: 'FAILED',
-      metadata: { error: input.error },
-      replyToId: input.messageId,
-    });
-  } catch (err) {
-    if (!(err instanceof UniqueConstraintViolationException)) throw err;
-    return (await findReply(orm.em.fork(), input.messageId))!;
-  }
 }

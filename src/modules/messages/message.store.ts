@@ -1,4 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
 import { Message, type DeliveryStatus, type IMessage, type MessageRole } from './message.entity.js';
@@ -65,6 +66,21 @@ export async function advanceStatus(
   if (metadata) changes.metadata = metadata;
   const updated = await em.nativeUpdate(Message, { id: messageId, deliveryStatus: { $in: REACHABLE_FROM[to] } }, changes);
   return updated === 1;
+}
+
+/**
+ * Saves the reply to a user message unless one exists; either way returns the one reply. The
+ * unique `reply_to_id` decides a race between two attempts (one thought dead, one retried).
+ */
+export async function saveReplyOnce(orm: MikroORM, input: NewMessage & { replyToId: string }): Promise<IMessage> {
+  try {
+    return await appendMessage(orm.em.fork(), input);
+  } catch (err) {
+    if (!(err instanceof UniqueConstraintViolationException)) throw err;
+    const existing = await findReply(orm.em.fork(), input.replyToId);
+    if (!existing) throw err;
+    return existing;
+  }
 }
 
 /** The reply to a user message, if one was saved. */
