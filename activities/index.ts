@@ -1,7 +1,7 @@
 import { createLlmActivities, type LlmActivityDeps } from './llm.activities.js';
-import { createMessageActivities } from './messages.activities.js';
+import { createMessageActivities, type MessageActivityDeps } from './messages.activities.js';
 
-export type ActivityDeps = LlmActivityDeps;
+export type ActivityDeps = LlmActivityDeps & MessageActivityDeps;
 
 /** All activities of the message flow, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {

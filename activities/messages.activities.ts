@@ -2,26 +2,49 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Message, toMessageDto } from '../src/modules/messages/message.entity.js';
 import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
+import { finishTurn, isMyTurn, markFlowStarted } from '../src/modules/messages/turns.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
 import { FailureTypes, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
 
 export interface MessageActivityDeps {
   orm: MikroORM;
   publisher: Publisher;
+  /** Wakes the flow of a message that waits for its turn. */
+  notifyTurn: (messageId: string) => Promise<void>;
 }
 
 /** The short database steps of the flow; run as local activities, each safe to repeat. */
-export function createMessageActivities({ orm, publisher }: MessageActivityDeps) {
+export function createMessageActivities({ orm, publisher, notifyTurn }: MessageActivityDeps) {
+  const loadUserMessage = async (messageId: string) => {
+    const em = orm.em.fork();
+    const message = await em.findOne(Message, messageId, { populate: ['conversation'] });
+    if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
+    return { em, message };
+  };
+
+  /** Marks the message done and wakes the next one of its conversation, if one waits. */
+  const finish = async ({ messageId }: { messageId: string }): Promise<void> => {
+    const next = await finishTurn(orm.em.fork(), messageId);
+    if (next) await notifyTurn(next);
+  };
+
   return {
-    /** Announces the saved user message and decides who answers it. */
+    /** Takes the message off the outbox, announces it, decides who answers and whether it is its turn. */
     async route(input: MessageFlowInput): Promise<Route> {
-      const em = orm.em.fork();
-      const message = await em.findOne(Message, input.messageId, { populate: ['conversation'] });
-      if (!message) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
+      const { em, message } = await loadUserMessage(input.messageId);
+      await markFlowStarted(em, message.id);
       publisher.message(toMessageDto(message));
-      if (message.conversation.status === 'HANDOFF') return { responder: 'NONE', reason: 'conversation is handed off to a human' };
-      return { responder: 'LLM' };
+      const myTurn = await isMyTurn(em, message.conversation.id, message.seq);
+      if (message.conversation.status === 'HANDOFF') return { responder: 'NONE', reason: 'conversation is handed off to a human', myTurn };
+      return { responder: 'LLM', myTurn };
     },
+
+    async checkTurn({ messageId }: { messageId: string }): Promise<boolean> {
+      const { em, message } = await loadUserMessage(messageId);
+      return isMyTurn(em, message.conversation.id, message.seq);
+    },
+
+    finish,
 
     /** Delivers the saved reply to its channel (WIDGET: the conversation's room) and marks it SENT. */
     async deliver({ messageId }: { messageId: string }): Promise<ReplyRef> {
@@ -32,37 +55,40 @@ export function createMessageActivities({ orm, publisher }: MessageActivityDeps)
       if (await advanceStatus(em, reply.id, 'SENT')) {
         publisher.status({ messageId: reply.id, conversationId: reply.conversation.id, status: 'SENT' });
       }
+      await finish({ messageId });
       return { replyId: reply.id };
     },
 
     /** Records a permanent failure as a FAILED reply that says why, and tells the room. */
     async failReply(input: FailReplyInput): Promise<ReplyRef> {
-      const em = orm.em.fork();
-      const user = await em.findOne(Message, input.messageId);
-      if (!user) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
-      const conversationId = user.conversation.id;
+      const { em, message } = await loadUserMessage(input.messageId);
+      const conversationId = message.conversation.id;
       const error = { type: input.type, message: input.reason };
       publisher.typing(conversationId, false);
 
       const existing = await findReply(em, input.messageId);
+      let replyId: string;
       if (existing) {
         if (await advanceStatus(em, existing.id, 'FAILED', { ...existing.metadata, error })) {
           publisher.status({ messageId: existing.id, conversationId, status: 'FAILED' });
         }
-        return { replyId: existing.id };
+        replyId = existing.id;
+      } else {
+        const reply = await saveReplyOnce(orm, {
+          id: input.replyId,
+          conversationId,
+          role: 'ASSISTANT',
+          content: '',
+          deliveryStatus: 'FAILED',
+          metadata: { error },
+          replyToId: input.messageId,
+        });
+        publisher.message(toMessageDto(reply));
+        publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
+        replyId = reply.id;
       }
-      const reply = await saveReplyOnce(orm, {
-        id: input.replyId,
-        conversationId,
-        role: 'ASSISTANT',
-        content: '',
-        deliveryStatus: 'FAILED',
-        metadata: { error },
-        replyToId: input.messageId,
-      });
-      publisher.message(toMessageDto(reply));
-      publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
-      return { replyId: reply.id };
+      await finish({ messageId: input.messageId });
+      return { replyId };
     },
   };
 }

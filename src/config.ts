@@ -24,6 +24,9 @@ const schema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   HISTORY_MAX_MESSAGES: z.coerce.number().int().positive().default(50),
   HISTORY_MAX_CHARS: z.coerce.number().int().positive().default(24_000),
+  TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+  OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   WORKFLOW_BUNDLE_PATH: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -52,7 +55,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       devPort: c.TEMPORAL_DEV_PORT,
       uiPort: c.TEMPORAL_UI_PORT ?? c.TEMPORAL_DEV_PORT + 1000,
       uiUrl: c.TEMPORAL_UI_URL,
+      startTimeoutMs: c.TEMPORAL_START_TIMEOUT_MS,
     },
+    outbox: { intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     llm: {
       apiKey: c.OPENAI_API_KEY,
       baseUrl: c.OPENAI_BASE_URL,

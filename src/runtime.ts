@@ -8,7 +8,8 @@ import { createApp } from './http/app.js';
 import { createMessageService } from './modules/messages/message.service.js';
 import { createGateway } from './realtime/gateway.js';
 import { createSocketPublisher } from './realtime/publisher.js';
-import { createFlowStarter } from './temporal/flows.js';
+import { createFlowStarter, createTurnNotifier } from './temporal/flows.js';
+import { startOutboxSweeper } from './temporal/outbox-sweeper.js';
 
 export interface Running {
   url: string;
@@ -26,8 +27,12 @@ export async function buildWorkflowBundle(): Promise<{ code: string }> {
 /** All in one process: HTTP API, Socket.IO gateway and the Temporal worker on one task queue. */
 export async function startAllInOne(deps: Deps, options: { workflowBundle?: WorkflowBundleOption } = {}): Promise<Running> {
   const { config, orm, logger } = deps;
-  const startFlow = createFlowStarter(deps.client, { taskQueue: config.temporal.taskQueue, eager: true });
-  const app = createApp({ orm, messages: createMessageService({ startFlow }), jwtSecret: config.jwtSecret, logger });
+  const startFlow = createFlowStarter(deps.client, {
+    taskQueue: config.temporal.taskQueue,
+    eager: true,
+    timeoutMs: config.temporal.startTimeoutMs,
+  });
+  const app = createApp({ orm, messages: createMessageService({ startFlow, logger }), jwtSecret: config.jwtSecret, logger });
   // Socket.IO must attach after Koa's handler exists: it then takes over its own path only.
   const http = createServer(app.callback());
   const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger });
@@ -41,12 +46,14 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
       orm,
       publisher: createSocketPublisher(io),
       llm: deps.llm,
+      notifyTurn: createTurnNotifier(deps.client, logger),
       history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
     }),
     shutdownGraceTime: '5s',
   });
   const workerDone = worker.run();
   workerDone.catch((err) => logger.error('worker stopped', { err }));
+  const sweeper = startOutboxSweeper({ orm, startFlow, logger, ...config.outbox });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -57,6 +64,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {
+      await sweeper.stop();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       worker.shutdown();

@@ -16,7 +16,11 @@ export interface MessageFlowInput {
   chatbotId: string;
 }
 
-export type Route = { responder: 'LLM' } | { responder: 'NONE'; reason: string };
+/** Who answers, and whether an earlier message of the conversation is still being answered. */
+export type Route = { responder: 'LLM' | 'NONE'; reason?: string; myTurn: boolean };
+
+/** Signal to a waiting message flow: the message before it is done, check your turn again. */
+export const PREDECESSOR_DONE_SIGNAL = 'predecessorDone';
 
 export interface GenerateInput {
   messageId: string;

@@ -1,11 +1,14 @@
 import {
   ApplicationFailure,
+  condition,
+  defineSignal,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
   uuid4,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { FailureTypes, type MessageFlowInput, type MessageFlowResult } from './contracts.js';
+import { FailureTypes, PREDECESSOR_DONE_SIGNAL, type MessageFlowInput, type MessageFlowResult } from './contracts.js';
 
 // Short database steps run as local activities: no extra workflow task, no task-queue round trip.
 const db = proxyLocalActivities<Activities>({
@@ -27,10 +30,31 @@ const llm = proxyActivities<Activities>({
   },
 });
 
-/** One user message: route it, generate the reply, deliver it; a permanent failure leaves a FAILED reply. */
+export const predecessorDone = defineSignal(PREDECESSOR_DONE_SIGNAL);
+
+/** How long a waiting flow trusts the signal before it looks at the database again (lost-signal net). */
+const TURN_RECHECK = '30s';
+
+/**
+ * One user message: route it, wait for its turn in the conversation, generate the reply, deliver
+ * it. A permanent failure leaves a FAILED reply that says why. Whatever happens, the message is
+ * finished so the next one in the conversation can go.
+ */
 export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageFlowResult> {
+  let nudged = false;
+  setHandler(predecessorDone, () => void (nudged = true));
+
   const route = await db.route(input);
-  if (route.responder === 'NONE') return { status: 'SKIPPED', reason: route.reason };
+  if (route.responder === 'NONE') {
+    await db.finish({ messageId: input.messageId });
+    return { status: 'SKIPPED', reason: route.reason ?? 'no responder' };
+  }
+  let myTurn = route.myTurn;
+  while (!myTurn) {
+    await condition(() => nudged, TURN_RECHECK);
+    nudged = false;
+    myTurn = await db.checkTurn({ messageId: input.messageId });
+  }
 
   const replyId = uuid4();
   try {

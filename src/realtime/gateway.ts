@@ -3,9 +3,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Server } from 'socket.io';
 import { z, ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
-import { AppError } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { findOwnedConversation } from '../modules/conversations/conversation.store.js';
+import { Message } from '../modules/messages/message.entity.js';
+import { advanceStatus } from '../modules/messages/message.store.js';
+import { createSocketPublisher } from './publisher.js';
 import {
   conversationRoom,
   NAMESPACE,
@@ -25,6 +28,7 @@ export interface GatewayDeps {
 }
 
 const conversationPayload = z.object({ conversationId: z.uuid() });
+const messagePayload = z.object({ messageId: z.uuid() });
 
 /**
  * Socket.IO on the HTTP server: namespace `/messages`, JWT in the handshake, and ownership-checked
@@ -38,6 +42,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
   const nsp = io.of(NAMESPACE);
+  const publisher = createSocketPublisher(io);
 
   nsp.use((socket, next) => {
     try {
@@ -71,6 +76,23 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
       await socket.leave(conversationRoom(conversationId));
       return { conversationId };
     });
+
+    // A live client confirms what it received / showed. Forward only, checked in the UPDATE itself;
+    // only the call that made the change emits it.
+    const confirm = (status: 'DELIVERED' | 'READ') => async (payload: unknown) => {
+      const { messageId } = messagePayload.parse(payload);
+      const em = deps.orm.em.fork();
+      const message = await em.findOne(Message, { id: messageId, conversation: { chatbot: { customerId: socket.data.customerId } } });
+      if (!message) throw notFound('Message');
+      if (await advanceStatus(em, messageId, status)) {
+        publisher.status({ messageId, conversationId: message.conversation.id, status });
+        return { messageId, status };
+      }
+      const current = await em.fork().findOneOrFail(Message, messageId);
+      return { messageId, status: current.deliveryStatus };
+    };
+    handle('message:delivered', confirm('DELIVERED'));
+    handle('message:read', confirm('READ'));
 
     // Recovery replays only to a client that received at least one event before it dropped.
     socket.emit('ready', { recovered: socket.recovered });

@@ -1,35 +1,61 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { messageWorkflowId, type MessageFlowInput } from '../../workflows/contracts.js';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
+import { messageWorkflowId, PREDECESSOR_DONE_SIGNAL, type MessageFlowInput } from '../../workflows/contracts.js';
+import type { Logger } from '../logger.js';
 import { ChatbotIdKey, ConversationIdKey } from './search-attributes.js';
 
 export interface FlowStarterOptions {
   taskQueue: string;
   /** Only when a worker polls the same task queue in this process (eager start needs it). */
   eager: boolean;
+  /** How long a start may take before the caller gives up and leaves the message to the outbox. */
+  timeoutMs: number;
 }
 
 export type StartMessageFlow = (input: MessageFlowInput) => Promise<void>;
 
 /**
- * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the
- * message's, and an already started flow counts as started.
+ * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the message's
+ * and duplicates are rejected even after the first run closed, so a flow never runs twice.
  */
 export function createFlowStarter(client: Client, options: FlowStarterOptions): StartMessageFlow {
   return async (input) => {
     try {
-      await client.workflow.start('MessageWorkflow', {
-        workflowId: messageWorkflowId(input.messageId),
-        taskQueue: options.taskQueue,
-        args: [input],
-        typedSearchAttributes: [
-          { key: ConversationIdKey, value: input.conversationId },
-          { key: ChatbotIdKey, value: input.chatbotId },
-        ],
-        requestEagerStart: options.eager,
-      });
+      await client.withDeadline(Date.now() + options.timeoutMs, () =>
+        client.workflow.start('MessageWorkflow', {
+          workflowId: messageWorkflowId(input.messageId),
+          taskQueue: options.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: ConversationIdKey, value: input.conversationId },
+            { key: ChatbotIdKey, value: input.chatbotId },
+          ],
+          requestEagerStart: options.eager,
+        }),
+      );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       throw err;
+    }
+  };
+}
+
+/**
+ * Wakes a flow waiting for its turn. Best effort: a flow not started yet checks its turn when it
+ * starts, and a waiting flow re-checks the database on a timer, so a lost signal only delays.
+ */
+export function createTurnNotifier(client: Client, logger: Logger) {
+  return async (messageId: string): Promise<void> => {
+    try {
+      await client.workflow.getHandle(messageWorkflowId(messageId)).signal(PREDECESSOR_DONE_SIGNAL);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return;
+      logger.warn('could not wake the next message flow', { messageId, err });
     }
   };
 }

@@ -1,40 +1,74 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
 import { toConversationDto, type IConversation } from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
 import { Message, toMessageDto } from './message.entity.js';
 import type { HistoryQuery, SendMessageInput } from './message.schemas.js';
+import { claimKey, completeKey, releaseKey, type IdempotencyClaim } from './idempotency.store.js';
 import { appendMessage } from './message.store.js';
 
 export interface MessageServiceDeps {
   startFlow: StartMessageFlow;
+  logger: Logger;
 }
 
 /** Sending and reading messages, always within one customer's chatbots. */
-export function createMessageService({ startFlow }: MessageServiceDeps) {
-  return {
-    /** Saves the user's message in its conversation and starts its durable flow. */
-    async send(em: EntityManager, customerId: string, input: SendMessageInput) {
-      const chatbot = await em.findOne(Chatbot, { id: input.chatbotId, customerId });
+export function createMessageService({ startFlow, logger }: MessageServiceDeps) {
+  /** Saves the message (and the idempotency record, in the same transaction); returns the 202 body. */
+  const save = (em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) =>
+    em.transactional(async (tx) => {
+      const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId });
       if (!chatbot) throw notFound('Chatbot');
       const conversation = input.conversationId
-        ? await continueConversation(em, customerId, input)
-        : await findOrOpenConversation(em, input);
-      const message = await appendMessage(em, {
+        ? await continueConversation(tx, customerId, input)
+        : await findOrOpenConversation(tx, input);
+      const message = await appendMessage(tx, {
         conversationId: conversation.id,
         role: 'USER',
         content: input.content,
         deliveryStatus: 'SENT',
         metadata: input.metadata,
       });
-      await startFlow({ messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id });
       const at = message.createdAt.toISOString();
-      return {
-        message: toMessageDto(message),
-        conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at },
+      const body = {
+        message: 'Message accepted for processing',
+        data: {
+          message: toMessageDto(message),
+          conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at },
+        },
       };
+      if (claim) await completeKey(tx, claim, body);
+      return { body, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id } };
+    });
+
+  return {
+    /**
+     * Saves the user's message and starts its durable flow; the result is the 202 body. With an
+     * idempotency claim, a repeat of an earlier request returns that request's body and does
+     * nothing else. If the flow cannot be started now, the message stays in the outbox (its
+     * `flow_started_at` is null) and the sweeper starts it: a 202 is a promise either way.
+     */
+    async send(em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) {
+      if (claim) {
+        const replay = await claimKey(em, claim);
+        if (replay) return { body: replay, replayed: true };
+      }
+      let saved: Awaited<ReturnType<typeof save>>;
+      try {
+        saved = await save(em, customerId, input, claim);
+      } catch (err) {
+        if (claim) await releaseKey(em, claim);
+        throw err;
+      }
+      try {
+        await startFlow(saved.flow);
+      } catch (err) {
+        logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) });
+      }
+      return { body: saved.body, replayed: false };
     },
 
     /** A page of a conversation's messages in ascending seq, by page number or by seq cursor. */

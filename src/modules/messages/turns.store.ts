@@ -1,0 +1,55 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * Turn-taking of user messages within a conversation: a message's reply is produced only when every
+ * earlier user message of the conversation is done, so replies come in send order and each sees
+ * the replies before it.
+ */
+
+/** Records that the message's flow picked it up (the outbox sweeper leaves it alone from then). */
+export async function markFlowStarted(em: EntityManager, messageId: string): Promise<void> {
+  await em.execute('update message set flow_started_at = coalesce(flow_started_at, now()) where id = ?', [messageId]);
+}
+
+/** True when no earlier user message of the conversation is still waiting for its reply. */
+export async function isMyTurn(em: EntityManager, conversationId: string, seq: number): Promise<boolean> {
+  const rows = await em.execute<{ waiting: boolean }[]>(
+    `select exists (
+       select 1 from message
+        where conversation_id = ? and role = 'USER' and seq < ? and flow_done_at is null
+     ) as waiting`,
+    [conversationId, seq],
+  );
+  return !rows[0]?.waiting;
+}
+
+/** Marks the message done and returns the next user message waiting in its conversation, if any. */
+export async function finishTurn(em: EntityManager, messageId: string): Promise<string | undefined> {
+  await em.execute('update message set flow_done_at = coalesce(flow_done_at, now()) where id = ?', [messageId]);
+  const rows = await em.execute<{ id: string }[]>(
+    `select next.id from message done
+       join message next on next.conversation_id = done.conversation_id
+      where done.id = ? and next.role = 'USER' and next.seq > done.seq and next.flow_done_at is null
+      order by next.seq limit 1`,
+    [messageId],
+  );
+  return rows[0]?.id;
+}
+
+export interface UnstartedFlow {
+  messageId: string;
+  conversationId: string;
+  chatbotId: string;
+}
+
+/** User messages saved more than `graceMs` ago whose flow has not picked them up (the outbox). */
+export async function findUnstartedFlows(em: EntityManager, graceMs: number, limit = 100): Promise<UnstartedFlow[]> {
+  const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string }[]>(
+    `select m.id, m.conversation_id, c.chatbot_id from message m
+       join conversation c on c.id = m.conversation_id
+      where m.role = 'USER' and m.flow_started_at is null and m.created_at < now() - make_interval(secs => ?)
+      order by m.created_at limit ?`,
+    [graceMs / 1000, limit],
+  );
+  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id }));
+}
