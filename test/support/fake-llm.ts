@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What the fake does with one request; unscripted requests get the default reply. */
 export type Behaviour =
-  | { kind: 'reply'; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number }
+  | { kind: 'reply'; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number; failAfterChunks?: number }
   | { kind: 'error'; status: number; message?: string; headers?: Record<string, string> }
   /** Holds the request open until `release()` (or the client gives up). */
   | { kind: 'hang' };
@@ -83,8 +83,13 @@ export async function startFakeLlm(options: { port?: number; defaultChunkDelayMs
     if (behaviour.firstTokenDelayMs) await sleep(behaviour.firstTokenDelayMs);
     res.write(chunk({ role: 'assistant', content: '' }));
     const delay = behaviour.chunkDelayMs ?? options.defaultChunkDelayMs ?? 0;
+    let sent = 0;
     for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
       if (res.destroyed) return;
+      if (behaviour.failAfterChunks !== undefined && sent++ >= behaviour.failAfterChunks) {
+        res.destroy(); // the connection drops mid-stream
+        return;
+      }
       res.write(chunk({ content: piece }));
       if (delay) await sleep(delay);
     }
