@@ -73,7 +73,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
 function installTemporalRuntime(level: Config['logLevel']): void {
   const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'error' || level === 'silent' ? 'ERROR' : 'WARN';
   try {
-    Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [] });
+    Runtime.install({
+      logger: new DefaultLogger(sdkLevel),
+      // The native core's own logs (connection retries, …) go through the same logger and level.
+      telemetryOptions: { logging: { filter: { core: sdkLevel, other: 'ERROR' }, forward: {} } },
+      shutdownSignals: [],
+    });
   } catch {
     // already installed by an earlier app instance in this process
   }
