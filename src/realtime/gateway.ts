@@ -94,8 +94,9 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
     handle('message:delivered', confirm('DELIVERED'));
     handle('message:read', confirm('READ'));
 
-    // Recovery replays only to a client that received at least one event before it dropped.
-    socket.emit('ready', { recovered: socket.recovered });
+    // Recovery replays only to a client holding an offset, and only broadcasts carry one: send
+    // `ready` through the adapter (to the socket's own room) so every client has an offset at once.
+    nsp.to(socket.id).emit('ready', { recovered: socket.recovered });
   });
 
   return io;
