@@ -71,12 +71,13 @@ async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessa
       { model, temperature: chatbot.temperature ?? undefined, messages: prompt },
       { signal: ctx.cancellationSignal, onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)) },
     );
-    batcher.flush();
     if (!text.trim()) throw ApplicationFailure.retryable('LLM returned an empty reply', FailureTypes.llmUnavailable);
     return text;
   } catch (err) {
     throw classifyLlmError(err);
   } finally {
+    // Whatever this attempt produced goes out now, never after a later attempt's deltas.
+    batcher.flush();
     clearInterval(heartbeat);
     publisher.typing(conversationId, false);
   }
