@@ -25,6 +25,7 @@ const schema = z.object({
   HISTORY_MAX_MESSAGES: z.coerce.number().int().positive().default(50),
   HISTORY_MAX_CHARS: z.coerce.number().int().positive().default(24_000),
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+  TURN_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -56,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       uiPort: c.TEMPORAL_UI_PORT ?? c.TEMPORAL_DEV_PORT + 1000,
       uiUrl: c.TEMPORAL_UI_URL,
       startTimeoutMs: c.TEMPORAL_START_TIMEOUT_MS,
+      turnRecheckSeconds: c.TURN_RECHECK_SECONDS,
     },
     outbox: { intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
     llm: {

@@ -8,7 +8,7 @@ import { createApp } from './http/app.js';
 import { createMessageService } from './modules/messages/message.service.js';
 import { createGateway } from './realtime/gateway.js';
 import { createSocketPublisher } from './realtime/publisher.js';
-import { createFlowStarter, createTurnNotifier } from './temporal/flows.js';
+import { createFlowInspector, createFlowStarter, createTurnNotifier } from './temporal/flows.js';
 import { startOutboxSweeper } from './temporal/outbox-sweeper.js';
 
 export interface Running {
@@ -31,6 +31,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     taskQueue: config.temporal.taskQueue,
     eager: true,
     timeoutMs: config.temporal.startTimeoutMs,
+    turnRecheckSeconds: config.temporal.turnRecheckSeconds,
   });
   const app = createApp({ orm, messages: createMessageService({ startFlow, logger }), jwtSecret: config.jwtSecret, logger });
   // Socket.IO must attach after Koa's handler exists: it then takes over its own path only.
@@ -47,6 +48,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
       publisher: createSocketPublisher(io),
       llm: deps.llm,
       notifyTurn: createTurnNotifier(deps.client, logger),
+      flowIsOpen: createFlowInspector(deps.client),
       history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
     }),
     shutdownGraceTime: '5s',

@@ -14,6 +14,8 @@ export interface MessageFlowInput {
   messageId: string;
   conversationId: string;
   chatbotId: string;
+  /** How often a flow waiting for its turn re-checks the database (a lost-signal net); default 30. */
+  turnRecheckSeconds?: number;
 }
 
 /** Who answers, and whether an earlier message of the conversation is still being answered. */
@@ -50,4 +52,6 @@ export const FailureTypes = {
   llmUnavailable: 'LlmUnavailable',
   messageNotFound: 'MessageNotFound',
   replyFailed: 'ReplyFailed',
+  flowCancelled: 'FlowCancelled',
+  flowEnded: 'FlowEnded',
 } as const;

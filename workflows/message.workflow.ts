@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   defineSignal,
   proxyActivities,
   proxyLocalActivities,
@@ -32,8 +34,6 @@ const llm = proxyActivities<Activities>({
 
 export const predecessorDone = defineSignal(PREDECESSOR_DONE_SIGNAL);
 
-/** How long a waiting flow trusts the signal before it looks at the database again (lost-signal net). */
-const TURN_RECHECK = '30s';
 
 /**
  * One user message: route it, wait for its turn in the conversation, generate the reply, deliver
@@ -49,19 +49,23 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
     await db.finish({ messageId: input.messageId });
     return { status: 'SKIPPED', reason: route.reason ?? 'no responder' };
   }
-  let myTurn = route.myTurn;
-  while (!myTurn) {
-    await condition(() => nudged, TURN_RECHECK);
-    nudged = false;
-    myTurn = await db.checkTurn({ messageId: input.messageId });
-  }
-
   const replyId = uuid4();
   try {
+    let myTurn = route.myTurn;
+    while (!myTurn) {
+      // The signal is the fast path; the timeout re-checks the database in case one was lost.
+      await condition(() => nudged, `${input.turnRecheckSeconds ?? 30}s`);
+      nudged = false;
+      myTurn = await db.checkTurn({ messageId: input.messageId });
+    }
     await llm.generate({ messageId: input.messageId, replyId });
   } catch (err) {
-    const cause = rootCause(err);
-    await db.failReply({ messageId: input.messageId, replyId, reason: cause.message, type: cause.type });
+    const cause = isCancellation(err) ? { message: 'The flow was cancelled', type: FailureTypes.flowCancelled } : rootCause(err);
+    // Even when the flow is being cancelled, record why and let the next message go.
+    await CancellationScope.nonCancellable(() =>
+      db.failReply({ messageId: input.messageId, replyId, reason: cause.message, type: cause.type }),
+    );
+    if (isCancellation(err)) throw err;
     throw ApplicationFailure.nonRetryable(`Reply failed: ${cause.message}`, FailureTypes.replyFailed);
   }
   const reply = await db.deliver({ messageId: input.messageId });

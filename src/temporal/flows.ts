@@ -12,6 +12,7 @@ export interface FlowStarterOptions {
   taskQueue: string;
   /** Only when a worker polls the same task queue in this process (eager start needs it). */
   eager: boolean;
+  turnRecheckSeconds?: number;
   /** How long a start may take before the caller gives up and leaves the message to the outbox. */
   timeoutMs: number;
 }
@@ -29,7 +30,7 @@ export function createFlowStarter(client: Client, options: FlowStarterOptions): 
         client.workflow.start('MessageWorkflow', {
           workflowId: messageWorkflowId(input.messageId),
           taskQueue: options.taskQueue,
-          args: [input],
+          args: [{ ...input, turnRecheckSeconds: options.turnRecheckSeconds }],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: [
             { key: ConversationIdKey, value: input.conversationId },
@@ -56,6 +57,19 @@ export function createTurnNotifier(client: Client, logger: Logger) {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return;
       logger.warn('could not wake the next message flow', { messageId, err });
+    }
+  };
+}
+
+/** Whether a message's flow is still running; false once it closed (or no longer exists). */
+export function createFlowInspector(client: Client) {
+  return async (messageId: string): Promise<boolean> => {
+    try {
+      const description = await client.workflow.getHandle(messageWorkflowId(messageId)).describe();
+      return description.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
     }
   };
 }

@@ -10,7 +10,7 @@ let token: string;
 beforeAll(async () => {
   // A slow-ish model: without turn-taking, later messages would overtake earlier ones.
   llm = await startFakeLlm({ defaultChunkDelayMs: 15 });
-  app = await startTestApp({ OPENAI_BASE_URL: llm.url });
+  app = await startTestApp({ OPENAI_BASE_URL: llm.url, TURN_RECHECK_SECONDS: '1' });
   token = tokenFor(`order-${crypto.randomUUID()}`);
   api = apiClient(app.url, token);
 });
@@ -80,5 +80,36 @@ describe('replies in one conversation come in send order', () => {
     expect(fastRows[1].content).toBe('Echo: quick');
     llm.release();
     await waitFor(async () => (await api('GET', `/messages/conversation/${slow.body.data.conversation.id}`)).body.meta.total === 2, 30_000, 'the slow one after release');
+  });
+
+  it.each([
+    ['cancelled', 'FlowCancelled'],
+    ['terminated', 'FlowEnded'],
+  ])('does not let a flow that ops %s block the conversation', async (action, type) => {
+    const bot = await createChatbot(api);
+    llm.reset();
+    llm.script({ kind: 'hang' });
+    const stuck = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: action, content: 'stuck', channel: 'WIDGET' } });
+    const conversationId = stuck.body.data.conversation.id;
+    await llm.waitForRequests(1);
+    const next = await api('POST', '/messages/send', { body: { chatbotId: bot.id, conversationId, externalUserId: action, content: 'next', channel: 'WIDGET' } });
+    expect(next.status).toBe(202);
+
+    const handle = app.deps.client.workflow.getHandle(`message-${stuck.body.data.message.id}`);
+    if (action === 'cancelled') await handle.cancel();
+    else await handle.terminate('test: ops terminated it');
+
+    const rows = await waitFor(async () => {
+      const data = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
+      return data.some((m) => m.content === 'Echo: next' && m.deliveryStatus === 'SENT') ? data : undefined;
+    }, 30_000, 'the next message to be answered');
+    llm.release();
+    expect(rows.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
+      ['USER', 'stuck', 'SENT'],
+      ['USER', 'next', 'SENT'],
+      ['ASSISTANT', '', 'FAILED'],
+      ['ASSISTANT', 'Echo: next', 'SENT'],
+    ]);
+    expect(rows[2].metadata.error.type).toBe(type);
   });
 });

@@ -23,6 +23,17 @@ export async function isMyTurn(em: EntityManager, conversationId: string, seq: n
   return !rows[0]?.waiting;
 }
 
+/** Earlier user messages of the conversation whose flow started but is not done. */
+export async function findUnfinishedBefore(em: EntityManager, conversationId: string, seq: number): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select id from message
+      where conversation_id = ? and role = 'USER' and seq < ? and flow_done_at is null and flow_started_at is not null
+      order by seq`,
+    [conversationId, seq],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Marks the message done and returns the next user message waiting in its conversation, if any. */
 export async function finishTurn(em: EntityManager, messageId: string): Promise<string | undefined> {
   await em.execute('update message set flow_done_at = coalesce(flow_done_at, now()) where id = ?', [messageId]);
