@@ -38,6 +38,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         cliPath: config.temporal.cliPath,
         port: config.temporal.devPort,
         uiPort: config.temporal.uiPort,
+        tuned: config.temporal.devTuned,
         dbFile: join(config.dataDir, 'temporal.db'),
         pidFile: join(config.dataDir, 'temporal.pid'),
       });

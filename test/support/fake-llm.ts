@@ -9,6 +9,9 @@ export type Behaviour =
   | { kind: 'hang' };
 
 export interface RecordedRequest {
+  /** When the request arrived and when the first content token was written (ms since epoch). */
+  receivedAt: number;
+  firstTokenAt?: number;
   model: string;
   temperature?: number;
   stream: boolean;
@@ -38,7 +41,9 @@ export function defaultReply(messages: { role: string; content: string }[]): str
  * A local server speaking the OpenAI chat-completions protocol (JSON and SSE streaming), for the
  * real openai SDK to talk to in tests and benchmarks.
  */
-export async function startFakeLlm(options: { port?: number; defaultChunkDelayMs?: number } = {}): Promise<FakeLlm> {
+export async function startFakeLlm(
+  options: { port?: number; defaultChunkDelayMs?: number; defaultFirstTokenDelayMs?: number } = {},
+): Promise<FakeLlm> {
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
@@ -49,14 +54,16 @@ export async function startFakeLlm(options: { port?: number; defaultChunkDelayMs
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
       return;
     }
+    const receivedAt = Date.now();
     const body = JSON.parse(await readBody(req)) as RecordedRequest;
-    requests.push({ model: body.model, temperature: body.temperature, stream: Boolean(body.stream), messages: body.messages });
+    const recorded: RecordedRequest = { receivedAt, model: body.model, temperature: body.temperature, stream: Boolean(body.stream), messages: body.messages };
+    requests.push(recorded);
     for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
     const behaviour = queue.shift() ?? { kind: 'reply' };
-    await respond(behaviour, body, res);
+    await respond(behaviour, body, res, recorded);
   });
 
-  async function respond(behaviour: Behaviour, body: RecordedRequest, res: ServerResponse) {
+  async function respond(behaviour: Behaviour, body: RecordedRequest, res: ServerResponse, recorded: RecordedRequest) {
     if (behaviour.kind === 'hang') {
       hanging.push(res);
       return;
@@ -80,7 +87,8 @@ export async function startFakeLlm(options: { port?: number; defaultChunkDelayMs
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    if (behaviour.firstTokenDelayMs) await sleep(behaviour.firstTokenDelayMs);
+    const firstTokenDelay = behaviour.firstTokenDelayMs ?? options.defaultFirstTokenDelayMs ?? 0;
+    if (firstTokenDelay) await sleep(firstTokenDelay);
     res.write(chunk({ role: 'assistant', content: '' }));
     const delay = behaviour.chunkDelayMs ?? options.defaultChunkDelayMs ?? 0;
     let sent = 0;
@@ -91,6 +99,7 @@ export async function startFakeLlm(options: { port?: number; defaultChunkDelayMs
         return;
       }
       res.write(chunk({ content: piece }));
+      recorded.firstTokenAt ??= Date.now();
       if (delay) await sleep(delay);
     }
     res.write(chunk({}, 'stop'));

@@ -1,0 +1,58 @@
+import { io, type Socket } from 'socket.io-client';
+import { apiClient, type Api } from '../../test/support/harness.js';
+
+export interface Watcher {
+  socket: Socket;
+  subscribe(conversationId: string): Promise<void>;
+  /** Resolves with the arrival time of the next assistant message of the conversation after `afterSeq`. */
+  nextReply(conversationId: string, afterSeq: number): Promise<{ at: number; message: any }>;
+  onEvent(listener: (event: string, payload: any, at: number) => void): void;
+  close(): void;
+}
+
+/** A socket.io-client that tracks replies per conversation. */
+export async function watch(url: string, token: string): Promise<Watcher> {
+  const socket = io(`${url}/messages`, { auth: { token }, transports: ['websocket'] });
+  const waiting = new Map<string, { afterSeq: number; resolve: (v: { at: number; message: any }) => void }[]>();
+  const listeners: ((event: string, payload: any, at: number) => void)[] = [];
+  socket.onAny((event, payload) => {
+    const at = performance.now();
+    for (const l of listeners) l(event, payload, at);
+    if (event !== 'message' || payload.role !== 'ASSISTANT') return;
+    const list = waiting.get(payload.conversationId) ?? [];
+    for (const w of list.filter((w) => payload.seq > w.afterSeq)) {
+      w.resolve({ at, message: payload });
+      list.splice(list.indexOf(w), 1);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return {
+    socket,
+    async subscribe(conversationId) {
+      const ack = await socket.timeout(10_000).emitWithAck('subscribe', { conversationId });
+      if (!ack.ok) throw new Error(`subscribe failed: ${JSON.stringify(ack)}`);
+    },
+    nextReply: (conversationId, afterSeq) =>
+      new Promise((resolve) => {
+        const list = waiting.get(conversationId) ?? [];
+        list.push({ afterSeq, resolve });
+        waiting.set(conversationId, list);
+      }),
+    onEvent: (listener) => listeners.push(listener),
+    close: () => socket.close(),
+  };
+}
+
+/** POST /messages/send; returns the 202 body's data, with the request's own timing. */
+export async function send(api: Api, body: Record<string, unknown>): Promise<{ ms: number; startedAt: number; message: any; conversation: any }> {
+  const startedAt = performance.now();
+  const res = await api('POST', '/messages/send', { body });
+  const ms = performance.now() - startedAt;
+  if (res.status !== 202) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ms, startedAt, message: res.body.data.message, conversation: res.body.data.conversation };
+}
+
+export { apiClient, type Api };

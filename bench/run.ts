@@ -1,0 +1,159 @@
+/**
+ * npm run bench: what durability costs, measured beside the bare engine in the same run.
+ * Everything goes through the public API (HTTP + socket.io-client) of the all-in-one process that
+ * `npm start` runs, with its embedded Temporal dev server, on a fresh PostgreSQL database, with a
+ * local OpenAI-compatible server answering instantly. Results: bench/results/<time>.json.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startFakeLlm } from '../test/support/fake-llm.js';
+import { createChatbot, tokenFor } from '../test/support/harness.js';
+import { JWT_SECRET, startBenchApp, type BenchApp } from './lib/app.js';
+import { apiClient } from './lib/client.js';
+import { sleep } from './lib/stats.js';
+import { acceptPhase } from './phases/accept.js';
+import { burstPhase } from './phases/burst.js';
+import type { BenchContext } from './phases/context.js';
+import { e2ePhase } from './phases/e2e.js';
+import { fanoutPhase } from './phases/fanout.js';
+import { historyPhase } from './phases/history.js';
+import { streamingPhase } from './phases/streaming.js';
+
+const quick = process.argv.includes('--quick');
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+async function contextFor(app: BenchApp, llm: Awaited<ReturnType<typeof startFakeLlm>>): Promise<BenchContext> {
+  const token = tokenFor(`bench-${crypto.randomUUID()}`, {}, JWT_SECRET);
+  const api = apiClient(app.url, token);
+  const chatbotId = (await createChatbot(api, { systemPrompt: 'You are a benchmark.' })).id;
+  return { app, api, token, chatbotId, llm, log };
+}
+
+function runCeiling(app: BenchApp): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ceiling/ceiling.ts', import.meta.url))], {
+      env: { ...process.env, TEMPORAL_ADDRESS: app.temporalAddress, DATABASE_URL: app.databaseUrl, ...(quick ? { CEILING_STARTS: '50', CEILING_E2E: '30', CEILING_BURST: '100' } : {}) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`ceiling exited ${code}`))));
+  });
+}
+
+function machine() {
+  const version = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0];
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    temporal: version(process.env.TEMPORAL_CLI_PATH ?? 'temporal', ['--version']),
+    postgres: version('psql', ['--version']),
+  };
+}
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+async function main() {
+  const started = new Date();
+  const llm = await startFakeLlm();
+  const results: Record<string, any> = { startedAt: started.toISOString(), quick, machine: machine() };
+
+  log('default dev-server settings: e2e…');
+  const plain = await startBenchApp({ llmUrl: llm.url, tuned: false });
+  results.e2eDefaultSettings = await e2ePhase(await contextFor(plain, llm), quick ? 20 : 50);
+  await plain.stop();
+
+  log('tuned dev server (as npm start runs it)…');
+  const app = await startBenchApp({ llmUrl: llm.url, tuned: true });
+  await sleep(2000);
+  const memory: Record<string, number | undefined> = { idleMiB: app.rssMiB() };
+  const ctx = await contextFor(app, llm);
+  try {
+    log('ceiling (bare engine, same Temporal server and database)…');
+    results.ceiling = await runCeiling(app);
+    log('accept…');
+    results.accept = await acceptPhase(ctx, quick ? 50 : 200, quick ? 5 : 30);
+    log('end to end…');
+    results.e2e = await e2ePhase(ctx, quick ? 30 : 100);
+    log('burst…');
+    results.burst = await burstPhase(ctx, 50, quick ? 2 : 10);
+    memory.afterBurstMiB = app.rssMiB();
+    log('streaming…');
+    results.streaming = await streamingPhase(ctx, quick ? 10 : 30);
+    log('history at depth…');
+    results.history = await historyPhase(ctx, quick ? 20_000 : 100_000, quick ? 50 : 200);
+    log('fan-out…');
+    results.fanout = await fanoutPhase(ctx, 100, 10, app.rssMiB);
+    memory.with1000SocketsMiB = results.fanout.memoryWith1000SocketsMiB;
+    results.memory = memory;
+  } finally {
+    await app.stop();
+    await llm.close();
+  }
+
+  const c = results.ceiling;
+  const h = results.history;
+  const cursorP99 = Math.max(h.afterNearStart.p99, h.afterNearEnd.p99, h.beforeNearStart.p99, h.beforeNearEnd.p99);
+  results.ratios = {
+    acceptP50VsInsertAndStart: ratio(results.accept.sequential.p50, c.insertAndStart.p50),
+    e2eP50VsThreeActivityWorkflow: ratio(results.e2e.p50, c.workflowE2e.p50),
+    burstThroughputVsCeiling: ratio(results.burst.burst.perSecond, c.burst.perSecond),
+    e2eTunedVsDefaultSettings: ratio(results.e2e.p50, results.e2eDefaultSettings.p50),
+  };
+  results.targets = {
+    'accept p50 <= 1.5x ceiling insert+start': results.ratios.acceptP50VsInsertAndStart <= 1.5,
+    'e2e p50 <= 1.0x ceiling 3-activity workflow': results.ratios.e2eP50VsThreeActivityWorkflow <= 1.0,
+    'burst >= 0.7x ceiling workflows/s': results.ratios.burstThroughputVsCeiling >= 0.7,
+    'cursor reads p99 < 10 ms at depth': cursorP99 < 10,
+    'cursor reads flat with depth (near end p99 within 2 ms of near start)':
+      Math.abs(h.afterNearEnd.p99 - h.afterNearStart.p99) <= 2 && Math.abs(h.beforeNearEnd.p99 - h.beforeNearStart.p99) <= 2,
+    'time to first delta p50 <= LLM TTFT + 40 ms': results.streaming.overhead.p50 <= 40,
+    'fan-out p99 < 100 ms at 1,000 sockets':
+      results.fanout.userMessageSavedToAllSubscribers.p99 < 100 && results.fanout.replySavedToAllSubscribers.p99 < 100,
+    'one conversation: 20 replies in order': results.burst.oneConversation.inOrder,
+  };
+
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(`./results/${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, import.meta.url);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  log(`results: ${fileURLToPath(file)}`);
+}
+
+function printTable(r: Record<string, any>) {
+  const c = r.ceiling;
+  const rows: [string, string, string][] = [
+    ['accept p50/p90/p99 (sequential)', fmt(r.accept.sequential), `${r.ratios.acceptP50VsInsertAndStart}x insert+start (${c.insertAndStart.p50} ms)`],
+    ['accept at 10/s', fmt(r.accept.rate10), ''],
+    ['accept at 20/s', fmt(r.accept.rate20), ''],
+    ['end to end (POST -> reply event)', fmt(r.e2e), `${r.ratios.e2eP50VsThreeActivityWorkflow}x 3-activity workflow (${c.workflowE2e.p50} ms)`],
+    ['end to end, default dev-server settings', fmt(r.e2eDefaultSettings), `tuned = ${r.ratios.e2eTunedVsDefaultSettings}x default`],
+    ['burst 500 msgs / 50 convs, 50 at a time', `${r.burst.burst.perSecond.toFixed(1)} msg/s; e2e ${fmt(r.burst.burst.e2e)}`, `${r.ratios.burstThroughputVsCeiling}x ceiling (${c.burst.perSecond.toFixed(1)} wf/s)`],
+    ['20 msgs in 200 ms, one conversation', `20th reply after ${r.burst.oneConversation.msUntil20thReply} ms`, r.burst.oneConversation.inOrder ? 'in order' : 'OUT OF ORDER'],
+    ['time to first delta', fmt(r.streaming.timeToFirstDelta), `LLM TTFT ${r.streaming.llmTimeToFirstToken.p50} ms; overhead p50 ${r.streaming.overhead.p50} ms`],
+    ['history ?after near start / end (p99)', `${r.history.afterNearStart.p99} / ${r.history.afterNearEnd.p99} ms`, `depth ${r.history.depth}`],
+    ['history ?before near start / end (p99)', `${r.history.beforeNearStart.p99} / ${r.history.beforeNearEnd.p99} ms`, ''],
+    ['history ?page near start / end (p99)', `${r.history.pageNearStart.p99} / ${r.history.pageNearEnd.p99} ms`, 'the foil'],
+    ['fan-out user msg saved -> all 10 subs', fmt(r.fanout.userMessageSavedToAllSubscribers), `${r.fanout.sockets} sockets`],
+    ['fan-out reply saved -> all 10 subs', fmt(r.fanout.replySavedToAllSubscribers), r.fanout.everySubscriberGotEveryEvent ? 'all delivered' : 'SOME MISSING'],
+    ['RSS idle / after burst / 1,000 sockets', `${r.memory.idleMiB} / ${r.memory.afterBurstMiB} / ${r.memory.with1000SocketsMiB} MiB`, ''],
+  ];
+  const width = Math.max(...rows.map((row) => row[0].length));
+  process.stdout.write(`\n${rows.map(([a, b, c2]) => `${a.padEnd(width)}  ${b.padEnd(34)}  ${c2}`).join('\n')}\n\n`);
+  for (const [target, met] of Object.entries(r.targets)) process.stdout.write(`${met ? 'MET   ' : 'MISSED'} ${target}\n`);
+}
+
+const fmt = (s: { p50: number; p90: number; p99: number }) => `${s.p50} / ${s.p90} / ${s.p99} ms`;
+
+await main();
