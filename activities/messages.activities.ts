@@ -32,11 +32,14 @@ export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen
   };
 
   return {
-    /** Takes the message off the outbox, announces it, decides who answers and whether it is its turn. */
+    /**
+     * Takes the message off the outbox, announces it unless the API already did, decides who answers
+     * and whether it is its turn.
+     */
     async route(input: MessageFlowInput): Promise<Route> {
       const { em, message } = await loadUserMessage(input.messageId);
       await markFlowStarted(em, message.id);
-      publisher.message(toMessageDto(message));
+      if (!input.announced) publisher.message(toMessageDto(message));
       const myTurn = await isMyTurn(em, message.conversation.id, message.seq);
       if (message.conversation.status === 'HANDOFF') return { responder: 'NONE', reason: 'conversation is handed off to a human', myTurn };
       return { responder: 'LLM', myTurn };

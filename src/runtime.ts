@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type WorkflowBundleOption } from '@temporalio/worker';
@@ -33,10 +33,14 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     timeoutMs: config.temporal.startTimeoutMs,
     turnRecheckSeconds: config.temporal.turnRecheckSeconds,
   });
-  const app = createApp({ orm, messages: createMessageService({ startFlow, logger }), jwtSecret: config.jwtSecret, logger });
-  // Socket.IO must attach after Koa's handler exists: it then takes over its own path only.
-  const http = createServer(app.callback());
+  // Socket.IO takes over its own path from the request listener present when it attaches; the
+  // listener forwards everything else to Koa, which needs the publisher that needs Socket.IO.
+  let handleRequest: RequestListener = (_req, res) => res.writeHead(503).end();
+  const http = createServer((req, res) => handleRequest(req, res));
   const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger });
+  const publisher = createSocketPublisher(io);
+  const messages = createMessageService({ startFlow, publisher, logger });
+  handleRequest = createApp({ orm, messages, jwtSecret: config.jwtSecret, logger }).callback();
 
   const worker = await Worker.create({
     connection: deps.connection,
@@ -45,7 +49,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     workflowBundle: options.workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await buildWorkflowBundle()),
     activities: createActivities({
       orm,
-      publisher: createSocketPublisher(io),
+      publisher,
       llm: deps.llm,
       notifyTurn: createTurnNotifier(deps.client, logger),
       flowIsOpen: createFlowInspector(deps.client),
@@ -83,3 +87,4 @@ const silentBundlerLogger = {
   error: (message: string) => process.stderr.write(`${message}\n`),
   log: () => undefined,
 };
+

@@ -16,6 +16,8 @@ export interface MessageFlowInput {
   chatbotId: string;
   /** How often a flow waiting for its turn re-checks the database (a lost-signal net); default 30. */
   turnRecheckSeconds?: number;
+  /** The API already published the user message; false when the outbox started the flow. */
+  announced?: boolean;
 }
 
 /** Who answers, and whether an earlier message of the conversation is still being answered. */

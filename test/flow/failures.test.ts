@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { WorkflowFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -31,7 +31,7 @@ async function sendWatched(content: string, target = { app, api, token, chatbotI
   const { message, conversation } = first.body.data;
   const socket = await connectSocket(target.app.url, target.token);
   await socket.emitWithAck('subscribe', { conversationId: conversation.id });
-  return { message, conversation, socket, handle: target.app.deps.client.workflow.getHandle(`message-${message.id}`) };
+  return { message, conversation, socket, handle: await messageFlow(target.app, message.id) };
 }
 
 async function messagesOf(conversationId: string, target = api) {

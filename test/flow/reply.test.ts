@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -114,7 +114,7 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     const bot = await createChatbot(api);
     const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'ops', content: 'find me', channel: 'WIDGET' } });
     const { message, conversation } = sent.body.data;
-    const handle = app.deps.client.workflow.getHandle(`message-${message.id}`);
+    const handle = await messageFlow(app, message.id);
     expect(await handle.result()).toMatchObject({ status: 'REPLIED' });
     const description = await handle.describe();
     expect(description.type).toBe('MessageWorkflow');

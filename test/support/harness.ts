@@ -48,6 +48,13 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   };
 }
 
+/** The handle of a message's flow once it exists (the 202 does not wait for the start). */
+export async function messageFlow(app: TestApp, messageId: string) {
+  const handle = app.deps.client.workflow.getHandle(`message-${messageId}`);
+  await waitFor(() => handle.describe().then(() => true, () => false), 15_000, `flow of ${messageId}`);
+  return handle;
+}
+
 /** A signed customer token (HS256, the app's secret). */
 export function tokenFor(customerId: string, options: jwt.SignOptions = {}, secret = testEnv().jwtSecret): string {
   return jwt.sign({ sub: customerId }, secret, { algorithm: 'HS256', ...options });

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
 import { toConversationDto, type IConversation } from '../conversations/conversation.entity.js';
@@ -12,11 +13,12 @@ import { appendMessage } from './message.store.js';
 
 export interface MessageServiceDeps {
   startFlow: StartMessageFlow;
+  publisher: Publisher;
   logger: Logger;
 }
 
 /** Sending and reading messages, always within one customer's chatbots. */
-export function createMessageService({ startFlow, logger }: MessageServiceDeps) {
+export function createMessageService({ startFlow, publisher, logger }: MessageServiceDeps) {
   /** Saves the message (and the idempotency record, in the same transaction); returns the 202 body. */
   const save = (em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) =>
     em.transactional(async (tx) => {
@@ -41,15 +43,16 @@ export function createMessageService({ startFlow, logger }: MessageServiceDeps) 
         },
       };
       if (claim) await completeKey(tx, claim, body);
-      return { body, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id } };
+      return { body, dto: body.data.message, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id } };
     });
 
   return {
     /**
-     * Saves the user's message and starts its durable flow; the result is the 202 body. With an
-     * idempotency claim, a repeat of an earlier request returns that request's body and does
-     * nothing else. If the flow cannot be started now, the message stays in the outbox (its
-     * `flow_started_at` is null) and the sweeper starts it: a 202 is a promise either way.
+     * Saves the user's message, announces it to the conversation's room and starts its durable flow;
+     * the result is the 202 body. The 202 does not wait for Temporal: once the message is committed
+     * it is in the outbox (`flow_started_at` null), and if this start fails the sweeper starts it.
+     * With an idempotency claim, a repeat of an earlier request returns that request's body and does
+     * nothing else.
      */
     async send(em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) {
       if (claim) {
@@ -63,11 +66,10 @@ export function createMessageService({ startFlow, logger }: MessageServiceDeps) 
         if (claim) await releaseKey(em, claim);
         throw err;
       }
-      try {
-        await startFlow(saved.flow);
-      } catch (err) {
-        logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) });
-      }
+      publisher.message(saved.dto);
+      startFlow({ ...saved.flow, announced: true }).catch((err) =>
+        logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) }),
+      );
       return { body: saved.body, replayed: false };
     },
 
