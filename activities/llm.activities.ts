@@ -26,7 +26,7 @@ export function createLlmActivities({ orm, publisher, llm, history }: LlmActivit
       const existing = await findReply(em, messageId);
       if (existing) return { replyId: existing.id };
 
-      const message = await em.findOne(Message, messageId, { populate: ['conversation.chatbot'] });
+      const message = await em.findOne(Message, messageId, { populate: ['conversation.chatbot'], strategy: 'joined' });
       if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
       if (!llm.configured) {
         throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);

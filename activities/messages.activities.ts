@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Message, toMessageDto } from '../src/modules/messages/message.entity.js';
 import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
-import { findUnfinishedBefore, finishTurn, isMyTurn, markFlowStarted } from '../src/modules/messages/turns.store.js';
+import { findUnfinishedBefore, finishTurn, isMyTurn, startTurn } from '../src/modules/messages/turns.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
 import { FailureTypes, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
 
@@ -37,11 +37,12 @@ export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen
      * and whether it is its turn.
      */
     async route(input: MessageFlowInput): Promise<Route> {
-      const { em, message } = await loadUserMessage(input.messageId);
-      await markFlowStarted(em, message.id);
-      if (!input.announced) publisher.message(toMessageDto(message));
-      const myTurn = await isMyTurn(em, message.conversation.id, message.seq);
-      if (message.conversation.status === 'HANDOFF') return { responder: 'NONE', reason: 'conversation is handed off to a human', myTurn };
+      const em = orm.em.fork();
+      const started = await startTurn(em, input.messageId);
+      if (!started) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
+      if (!input.announced) publisher.message(toMessageDto(await em.findOneOrFail(Message, input.messageId)));
+      const { myTurn, conversationStatus } = started;
+      if (conversationStatus === 'HANDOFF') return { responder: 'NONE', reason: 'conversation is handed off to a human', myTurn };
       return { responder: 'LLM', myTurn };
     },
 

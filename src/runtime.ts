@@ -1,7 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Deps } from './deps.js';
 import { createApp } from './http/app.js';
@@ -10,18 +9,11 @@ import { createGateway } from './realtime/gateway.js';
 import { createSocketPublisher } from './realtime/publisher.js';
 import { createFlowInspector, createFlowStarter, createTurnNotifier } from './temporal/flows.js';
 import { startOutboxSweeper } from './temporal/outbox-sweeper.js';
+import { cachedWorkflowBundle } from './temporal/workflow-bundle.js';
 
 export interface Running {
   url: string;
   stop(): Promise<void>;
-}
-
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-/** Bundles the workflow code once; tests and production reuse the bundle. */
-export async function buildWorkflowBundle(): Promise<{ code: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: silentBundlerLogger });
-  return { code };
 }
 
 /** All in one process: HTTP API, Socket.IO gateway and the Temporal worker on one task queue. */
@@ -46,7 +38,7 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     connection: deps.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowBundle: options.workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await buildWorkflowBundle()),
+    workflowBundle: options.workflowBundle ?? { codePath: config.workflowBundlePath ?? (await cachedWorkflowBundle(config.dataDir)) },
     activities: createActivities({
       orm,
       publisher,
@@ -78,13 +70,4 @@ export async function startAllInOne(deps: Deps, options: { workflowBundle?: Work
     },
   };
 }
-
-const silentBundlerLogger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => process.stderr.write(`${message}\n`),
-  log: () => undefined,
-};
 

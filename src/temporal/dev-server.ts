@@ -31,6 +31,7 @@ const TUNING = [
   'history.transferProcessorMaxPollRPS=10000',
   'matching.numTaskqueueReadPartitions=1',
   'matching.numTaskqueueWritePartitions=1',
+  'system.enableActivityEagerExecution=true',
 ];
 
 /** Starts `temporal server start-dev` as a child process and resolves once it answers. */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { buildWorkflowBundle } from '../../src/runtime.js';
+import { buildWorkflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { publishTestEnv } from './env.js';
 import { freePort } from './ports.js';

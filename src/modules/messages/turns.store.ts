@@ -11,6 +11,31 @@ export async function markFlowStarted(em: EntityManager, messageId: string): Pro
   await em.execute('update message set flow_started_at = coalesce(flow_started_at, now()) where id = ?', [messageId]);
 }
 
+export interface FlowStart {
+  conversationStatus: string;
+  myTurn: boolean;
+}
+
+/**
+ * The first step of a flow in one round trip: takes the message off the outbox and tells the
+ * conversation's status and whether every earlier user message is done. Undefined: no such message.
+ */
+export async function startTurn(em: EntityManager, messageId: string): Promise<FlowStart | undefined> {
+  const rows = await em.execute<{ status: string; waiting: boolean }[]>(
+    `with m as (
+       update message set flow_started_at = coalesce(flow_started_at, now())
+        where id = ? and role = 'USER' returning conversation_id, seq
+     )
+     select c.status,
+            exists (select 1 from message e where e.conversation_id = m.conversation_id and e.role = 'USER'
+                     and e.seq < m.seq and e.flow_done_at is null) as waiting
+       from m join conversation c on c.id = m.conversation_id`,
+    [messageId],
+  );
+  const row = rows[0];
+  return row && { conversationStatus: row.status, myTurn: !row.waiting };
+}
+
 /** True when no earlier user message of the conversation is still waiting for its reply. */
 export async function isMyTurn(em: EntityManager, conversationId: string, seq: number): Promise<boolean> {
   const rows = await em.execute<{ waiting: boolean }[]>(
@@ -36,11 +61,13 @@ export async function findUnfinishedBefore(em: EntityManager, conversationId: st
 
 /** Marks the message done and returns the next user message waiting in its conversation, if any. */
 export async function finishTurn(em: EntityManager, messageId: string): Promise<string | undefined> {
-  await em.execute('update message set flow_done_at = coalesce(flow_done_at, now()) where id = ?', [messageId]);
   const rows = await em.execute<{ id: string }[]>(
-    `select next.id from message done
+    `with done as (
+       update message set flow_done_at = coalesce(flow_done_at, now()) where id = ? returning conversation_id, seq
+     )
+     select next.id from done
        join message next on next.conversation_id = done.conversation_id
-      where done.id = ? and next.role = 'USER' and next.seq > done.seq and next.flow_done_at is null
+      where next.role = 'USER' and next.seq > done.seq and next.flow_done_at is null
       order by next.seq limit 1`,
     [messageId],
   );
