@@ -92,7 +92,7 @@ async function main() {
     log('streaming…');
     results.streaming = await streamingPhase(ctx, quick ? 10 : 30);
     log('history at depth…');
-    results.history = await historyPhase(ctx, quick ? 20_000 : 100_000, quick ? 50 : 200);
+    results.history = await historyPhase(ctx, quick ? 20_000 : 100_000, quick ? 50 : 500);
     log('fan-out…');
     results.fanout = await fanoutPhase(ctx, 100, 10, app.rssMiB);
     memory.with1000SocketsMiB = results.fanout.memoryWith1000SocketsMiB;

@@ -43,7 +43,11 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
     TEMPORAL_DEV_TUNED: String(options.tuned),
     OPENAI_BASE_URL: options.llmUrl,
     LOG_LEVEL: 'error',
-  });
+  },
+  // e.g. BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the product process
+  60_000,
+  process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+  );
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const pid = app.child.pid!;
   return {

@@ -9,7 +9,7 @@ import { findOrOpenConversation, findOwnedConversation } from '../conversations/
 import { Message, toMessageDto } from './message.entity.js';
 import type { HistoryQuery, SendMessageInput } from './message.schemas.js';
 import { claimKey, completeKey, releaseKey, type IdempotencyClaim } from './idempotency.store.js';
-import { appendMessage } from './message.store.js';
+import { appendMessage, pageBySeq } from './message.store.js';
 
 export interface MessageServiceDeps {
   startFlow: StartMessageFlow;
@@ -73,27 +73,27 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       return { body: saved.body, replayed: false };
     },
 
-    /** A page of a conversation's messages in ascending seq, by page number or by seq cursor. */
+    /**
+     * A page of a conversation's messages in ascending seq, by seq cursor or by page number. The
+     * cursor read is one indexed query that also checks ownership (through the join); only an empty
+     * page needs a second look, to tell "not yours" (404) from "nothing there".
+     */
     async history(em: EntityManager, customerId: string, conversationId: string, query: HistoryQuery) {
-      await findOwnedConversation(em, customerId, conversationId);
       const { limit } = query;
       if (query.after !== undefined || query.before !== undefined) {
-        const newestFirst = query.before !== undefined;
-        const rows = await em.find(
-          Message,
-          { conversation: conversationId, seq: newestFirst ? { $lt: query.before } : { $gt: query.after } },
-          { orderBy: { seq: newestFirst ? 'desc' : 'asc' }, limit: limit + 1 },
-        );
+        const rows = await pageBySeq(em, { customerId, conversationId, after: query.after, before: query.before, limit: limit + 1 });
+        if (rows.length === 0) await findOwnedConversation(em, customerId, conversationId);
         const hasMore = rows.length > limit;
         const page = rows.slice(0, limit);
-        if (newestFirst) page.reverse();
-        return { data: page.map(toMessageDto), meta: { limit, hasMore } };
+        if (query.before !== undefined) page.reverse();
+        return { data: page, meta: { limit, hasMore } };
       }
+      await findOwnedConversation(em, customerId, conversationId);
       const page = query.page ?? 1;
       const [rows, total] = await em.findAndCount(
         Message,
         { conversation: conversationId },
-        { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit },
+        { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit, disableIdentityMap: true },
       );
       return { data: rows.map(toMessageDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
     },

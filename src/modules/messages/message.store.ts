@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
-import { Message, type DeliveryStatus, type IMessage, type MessageRole } from './message.entity.js';
+import { Message, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
 
 export interface NewMessage {
   id?: string;
@@ -40,7 +40,42 @@ export async function appendMessage(em: EntityManager, input: NewMessage): Promi
       createdAt: now,
       updatedAt: now,
     });
-  });
+  }, { propagation: 'required' }); // join the caller's transaction when there is one: no savepoint
+}
+
+/**
+ * One page of a conversation by seq cursor, as plain rows (no entity hydration: this is the hot
+ * read a reconnecting client makes). Ownership is part of the query, through the join.
+ */
+export async function pageBySeq(
+  em: EntityManager,
+  page: { customerId: string; conversationId: string; after?: number; before?: number; limit: number },
+): Promise<MessageDto[]> {
+  const newestFirst = page.before !== undefined;
+  const rows = await em
+    .createQueryBuilder(Message, 'm')
+    .select(['id', 'seq', 'role', 'content', 'deliveryStatus', 'metadata', 'createdAt', 'updatedAt'])
+    .join('m.conversation', 'c')
+    .join('c.chatbot', 'b')
+    .where({
+      conversation: page.conversationId,
+      seq: newestFirst ? { $lt: page.before } : { $gt: page.after ?? 0 },
+    })
+    .andWhere({ 'b.customerId': page.customerId })
+    .orderBy({ seq: newestFirst ? 'desc' : 'asc' })
+    .limit(page.limit)
+    .execute<(Omit<MessageDto, 'conversationId' | 'createdAt' | 'updatedAt'> & { createdAt: Date | string; updatedAt: Date | string })[]>('all', true);
+  return rows.map((row) => ({
+    id: row.id,
+    conversationId: page.conversationId,
+    seq: row.seq,
+    role: row.role,
+    content: row.content,
+    deliveryStatus: row.deliveryStatus,
+    metadata: row.metadata ?? {},
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  }));
 }
 
 /** Which statuses each status may be reached from (API.md section 6): forward only. */
