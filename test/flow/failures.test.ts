@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import type { FakeLlm } from '../support/fake-llm.js';
+import { apiClient, connectSocket, createChatbot, messageFlow, startScenario, startTestApp, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
 
+let scenario: Scenario;
 let llm: FakeLlm;
 let app: TestApp;
 let api: Api;
@@ -11,15 +12,11 @@ let token: string;
 let chatbotId: string;
 
 beforeAll(async () => {
-  llm = await startFakeLlm();
-  app = await startTestApp({ OPENAI_BASE_URL: llm.url });
-  token = tokenFor(`failures-${crypto.randomUUID()}`);
-  api = apiClient(app.url, token);
-  chatbotId = (await createChatbot(api)).id;
+  scenario = await startScenario('failures');
+  ({ llm, app, api, token, chatbotId } = scenario);
 });
 afterAll(async () => {
-  await app?.stop();
-  await llm?.close();
+  await scenario?.stop();
 });
 beforeEach(() => llm.reset());
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import type { FakeLlm } from '../support/fake-llm.js';
+import { connectSocket, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
 
+let scenario: Scenario;
 let llm: FakeLlm;
 let app: TestApp;
 let api: Api;
@@ -10,15 +11,11 @@ let token: string;
 let chatbotId: string;
 
 beforeAll(async () => {
-  llm = await startFakeLlm();
-  app = await startTestApp({ OPENAI_BASE_URL: llm.url });
-  token = tokenFor(`reconnect-${crypto.randomUUID()}`);
-  api = apiClient(app.url, token);
-  chatbotId = (await createChatbot(api)).id;
+  scenario = await startScenario('reconnect');
+  ({ llm, app, api, token, chatbotId } = scenario);
 });
 afterAll(async () => {
-  await app?.stop();
-  await llm?.close();
+  await scenario?.stop();
 });
 
 async function answered(conversationId: string, total: number) {

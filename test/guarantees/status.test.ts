@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import type { FakeLlm } from '../support/fake-llm.js';
+import { connectSocket, startScenario, tokenFor, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
 
+let scenario: Scenario;
 let llm: FakeLlm;
 let app: TestApp;
 let api: Api;
@@ -9,15 +10,11 @@ let token: string;
 let chatbotId: string;
 
 beforeAll(async () => {
-  llm = await startFakeLlm();
-  app = await startTestApp({ OPENAI_BASE_URL: llm.url });
-  token = tokenFor(`status-${crypto.randomUUID()}`);
-  api = apiClient(app.url, token);
-  chatbotId = (await createChatbot(api)).id;
+  scenario = await startScenario('status');
+  ({ llm, app, api, token, chatbotId } = scenario);
 });
 afterAll(async () => {
-  await app?.stop();
-  await llm?.close();
+  await scenario?.stop();
 });
 
 const ORDER = ['PENDING', 'SENT', 'DELIVERED', 'READ'];

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import type { FakeLlm } from '../support/fake-llm.js';
+import { connectSocket, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
 
+let scenario: Scenario;
 let llm: FakeLlm;
 let app: TestApp;
 let api: Api;
@@ -9,15 +10,11 @@ let token: string;
 let chatbotId: string;
 
 beforeAll(async () => {
-  llm = await startFakeLlm();
-  app = await startTestApp({ OPENAI_BASE_URL: llm.url, HISTORY_MAX_MESSAGES: '6', HISTORY_MAX_CHARS: '400' });
-  token = tokenFor(`stream-${crypto.randomUUID()}`);
-  api = apiClient(app.url, token);
-  chatbotId = (await createChatbot(api, { systemPrompt: 'Stream well.' })).id;
+  scenario = await startScenario('stream', { HISTORY_MAX_MESSAGES: '6', HISTORY_MAX_CHARS: '400' }, { systemPrompt: 'Stream well.' });
+  ({ llm, app, api, token, chatbotId } = scenario);
 });
 afterAll(async () => {
-  await app?.stop();
-  await llm?.close();
+  await scenario?.stop();
 });
 
 async function sendWatched(content: string) {

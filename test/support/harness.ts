@@ -7,6 +7,7 @@ import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { startAllInOne } from '../../src/runtime.js';
 import { testEnv } from './env.js';
+import { startFakeLlm, type FakeLlm } from './fake-llm.js';
 
 export interface TestApp {
   url: string;
@@ -135,4 +136,33 @@ export async function waitFor<T>(probe: () => T | undefined | null | false | Pro
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+export interface Scenario {
+  llm: FakeLlm;
+  app: TestApp;
+  token: string;
+  api: Api;
+  chatbotId: string;
+  stop(): Promise<void>;
+}
+
+/** The usual setup of a flow suite: a fake LLM, the app talking to it, a customer and a chatbot. */
+export async function startScenario(label: string, env: Record<string, string> = {}, chatbot: Record<string, unknown> = {}): Promise<Scenario> {
+  const llm = await startFakeLlm();
+  const app = await startTestApp({ OPENAI_BASE_URL: llm.url, ...env });
+  const token = tokenFor(`${label}-${randomUUID()}`);
+  const api = apiClient(app.url, token);
+  const chatbotId = (await createChatbot(api, chatbot)).id;
+  return {
+    llm,
+    app,
+    token,
+    api,
+    chatbotId,
+    async stop() {
+      await app.stop();
+      await llm.close();
+    },
+  };
 }
