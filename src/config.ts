@@ -22,6 +22,7 @@ const schema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  EMBEDDED_LLM: z.enum(['true', 'false']).default('true'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   HISTORY_MAX_MESSAGES: z.coerce.number().int().positive().default(50),
   HISTORY_MAX_CHARS: z.coerce.number().int().positive().default(24_000),
@@ -66,6 +67,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       apiKey: c.OPENAI_API_KEY,
       baseUrl: c.OPENAI_BASE_URL,
       defaultModel: c.OPENAI_MODEL,
+      /** With neither a key nor a base URL: run the built-in echo model instead of failing every reply. */
+      embedded: c.EMBEDDED_LLM === 'true' && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL,
       timeoutMs: c.LLM_TIMEOUT_MS,
       historyMaxMessages: c.HISTORY_MAX_MESSAGES,
       historyMaxChars: c.HISTORY_MAX_CHARS,

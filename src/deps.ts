@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createOrm } from './db/orm.js';
+import { startEchoLlm } from './llm/echo-llm.js';
 import { createLlmClient, type LlmClient } from './llm/llm.client.js';
 import type { Logger } from './logger.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
@@ -17,13 +18,15 @@ export interface Deps {
   connection: NativeConnection;
   client: Client;
   llm: LlmClient;
+  /** Which LLM answers, for the start-up banner. */
+  llmDescription: string;
   temporalUiUrl?: string;
   close(): Promise<void>;
 }
 
 /**
  * The only composition root of infrastructure: database, Temporal (an embedded dev server when no
- * TEMPORAL_ADDRESS is set), and the LLM client. Whatever it opened, `close` closes in reverse.
+ * TEMPORAL_ADDRESS is set), and the LLM client (the built-in echo model when none is configured). Whatever it opened, `close` closes in reverse.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
   installTemporalRuntime(config.logLevel);
@@ -50,13 +53,22 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     opened.push(() => connection.close());
     await ensureSearchAttributes(connection, config.temporal.namespace);
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    let llmConfig = config.llm;
+    let llmDescription = config.llm.baseUrl ?? (config.llm.apiKey ? 'OpenAI' : 'not configured: every reply fails (set OPENAI_API_KEY)');
+    if (config.llm.embedded) {
+      const echo = await startEchoLlm();
+      opened.push(() => echo.close());
+      llmConfig = { ...config.llm, baseUrl: echo.url };
+      llmDescription = `built-in echo model at ${echo.url} (set OPENAI_API_KEY or OPENAI_BASE_URL for a real model)`;
+    }
     return {
       config,
       logger,
       orm,
       connection,
       client,
-      llm: createLlmClient(config.llm),
+      llm: createLlmClient(llmConfig),
+      llmDescription,
       temporalUiUrl: config.temporal.uiUrl ?? devServer?.uiUrl,
       close,
     };

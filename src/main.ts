@@ -13,6 +13,7 @@ const running = await startAllInOne(deps).catch(async (err) => {
 
 console.log(`API:         ${running.url}`);
 console.log(`Socket.IO:   ${running.url}/messages`);
+console.log(`LLM:         ${deps.llmDescription}`);
 console.log(`Temporal UI: ${deps.temporalUiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`);
 
 let stopping = false;

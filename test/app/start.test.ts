@@ -4,7 +4,6 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEnv } from '../support/env.js';
-import { startFakeLlm } from '../support/fake-llm.js';
 import { apiClient, connectSocket, createChatbot, tokenFor, waitFor } from '../support/harness.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 import { freePort } from '../support/ports.js';
@@ -25,8 +24,7 @@ const portOpen = (port: number) =>
   });
 
 describe('npm start with nothing configured', () => {
-  it('embeds Temporal and PostgreSQL, answers, survives a restart and shuts down cleanly', async () => {
-    const llm = await startFakeLlm();
+  it('embeds Temporal, PostgreSQL and an echo LLM, answers, survives a restart and shuts down cleanly', async () => {
     const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       PORT: String(port),
@@ -34,23 +32,29 @@ describe('npm start with nothing configured', () => {
       DATA_DIR: dataDir,
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
-      OPENAI_BASE_URL: llm.url,
       WORKFLOW_BUNDLE_PATH: testEnv().workflowBundlePath,
     };
     try {
       running = await startAppProcess(env);
       expect(running.output()).toContain(`API:         http://127.0.0.1:${port}`);
       expect(running.temporalUiUrl).toBe(`http://127.0.0.1:${uiPort}`);
+      expect(running.output()).toMatch(/LLM: +built-in echo model at http:\/\/127\.0\.0\.1:\d+\/v1/);
       expect((await fetch(running.temporalUiUrl)).status).toBe(200);
 
       const token = tokenFor(`start-${crypto.randomUUID()}`, {}, 'start-secret');
       const api = apiClient(running.url, token);
       const bot = await createChatbot(api);
-      const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'persist me', channel: 'WIDGET' } });
-      const conversationId = sent.body.data.conversation.id;
+      const hello = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'hello', channel: 'WIDGET' } });
+      const conversationId = hello.body.data.conversation.id;
       const socket = await connectSocket(running.url, token);
       await socket.emitWithAck('subscribe', { conversationId });
-      await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2, 20_000, 'reply');
+      await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2, 20_000, 'first reply');
+      const sent = await api('POST', '/messages/send', {
+        body: { chatbotId: bot.id, conversationId, externalUserId: 'u', content: 'persist me', channel: 'WIDGET' },
+      });
+      // The README's promise: with nothing configured, a socket.io-client sees the assistant's reply.
+      const reply = await socket.waitFor((e) => e.event === 'message' && e.payload.role === 'ASSISTANT' && e.payload.content === 'Echo: persist me');
+      expect(reply.payload).toMatchObject({ conversationId, seq: 4 });
       socket.close();
 
       running.child.kill('SIGTERM');
@@ -60,7 +64,7 @@ describe('npm start with nothing configured', () => {
       running = await startAppProcess(env);
       const again = apiClient(running.url, token);
       const history = await again('GET', `/messages/conversation/${conversationId}`);
-      expect(history.body.data.map((m: any) => m.content)).toEqual(['persist me', 'Echo: persist me']);
+      expect(history.body.data.map((m: any) => m.content)).toEqual(['hello', 'Echo: hello', 'persist me', 'Echo: persist me']);
       // The flow's state lives in the dev server's file under DATA_DIR: the UI still has it, and a
       // flow interrupted by the shutdown is finished by the restarted worker.
       const workflowUrl = `${running.temporalUiUrl}/api/v1/namespaces/default/workflows/message-${sent.body.data.message.id}`;
@@ -69,13 +73,18 @@ describe('npm start with nothing configured', () => {
         return ui.status === 200 && JSON.stringify(await ui.json()).includes('WORKFLOW_EXECUTION_STATUS_COMPLETED');
       }, 30_000, 'the flow to complete after the restart');
       const afterRestart = await again('GET', `/messages/conversation/${conversationId}`);
-      expect(afterRestart.body.data.map((m: any) => [m.role, m.deliveryStatus])).toEqual([['USER', 'SENT'], ['ASSISTANT', 'SENT']]);
+      expect(afterRestart.body.data.map((m: any) => [m.role, m.deliveryStatus])).toEqual([
+        ['USER', 'SENT'],
+        ['ASSISTANT', 'SENT'],
+        ['USER', 'SENT'],
+        ['ASSISTANT', 'SENT'],
+      ]);
 
       running.child.kill('SIGINT');
       expect(await running.exited).toBe(0);
       running = undefined;
     } finally {
-      await llm.close();
+      running?.child.kill('SIGKILL');
     }
   });
 });

@@ -93,7 +93,7 @@ describe('permanent failures fail fast and say why', () => {
   });
 
   it('fails at once, without calling anything, when no LLM is configured', async () => {
-    const bare = await startTestApp({ OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined });
+    const bare = await startTestApp({ OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined, EMBEDDED_LLM: 'false' });
     try {
       const bareApi = apiClient(bare.url, token);
       const bot = await createChatbot(bareApi);
