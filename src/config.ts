@@ -31,6 +31,9 @@ const schema = z.object({
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   WORKFLOW_BUNDLE_PATH: optionalString,
+  REDIS_URL: optionalString,
+  REDIS_STREAM_NAME: z.string().default('chatflow:socket.io'),
+  REDIS_STREAM_MAX_LEN: z.coerce.number().int().positive().default(100_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -74,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       historyMaxChars: c.HISTORY_MAX_CHARS,
     },
     workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
+    /** Socket.IO across processes (Redis Streams adapter); in-memory when unset. */
+    redis: c.REDIS_URL ? { url: c.REDIS_URL, streamName: c.REDIS_STREAM_NAME, maxLen: c.REDIS_STREAM_MAX_LEN } : undefined,
     logLevel: c.LOG_LEVEL,
   };
 }

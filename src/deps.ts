@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createOrm } from './db/orm.js';
 import { startEchoLlm } from './llm/echo-llm.js';
+import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { createLlmClient, type LlmClient } from './llm/llm.client.js';
 import type { Logger } from './logger.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
@@ -21,6 +22,8 @@ export interface Deps {
   /** Which LLM answers, for the start-up banner. */
   llmDescription: string;
   temporalUiUrl?: string;
+  /** Shared Socket.IO bus when REDIS_URL is set (needed to run API and worker as separate processes). */
+  bus?: RealtimeBus;
   close(): Promise<void>;
 }
 
@@ -61,9 +64,15 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       llmConfig = { ...config.llm, baseUrl: echo.url };
       llmDescription = `built-in echo model at ${echo.url} (set OPENAI_API_KEY or OPENAI_BASE_URL for a real model)`;
     }
+    let bus: RealtimeBus | undefined;
+    if (config.redis) {
+      bus = await connectRealtimeBus(config.redis);
+      opened.push(() => bus!.close());
+    }
     return {
       config,
       logger,
+      bus,
       orm,
       connection,
       client,

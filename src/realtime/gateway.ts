@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { z, ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
 import { AppError, notFound } from '../errors.js';
@@ -25,6 +25,8 @@ export interface GatewayDeps {
   orm: MikroORM;
   jwtSecret: string;
   logger: Logger;
+  /** Shares rooms and events with other processes (worker processes publish through it). */
+  adapter?: ServerOptions['adapter'];
 }
 
 const conversationPayload = z.object({ conversationId: z.uuid() });
@@ -40,6 +42,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
     cors: { origin: true },
     maxHttpBufferSize: 64 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
   });
   const nsp = io.of(NAMESPACE);
   const publisher = createSocketPublisher(io);

@@ -6,6 +6,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export interface AppProcess {
   child: ChildProcess;
   output: () => string;
+  /** The API's URL (not printed by a worker-only process). */
   url: string;
   temporalUiUrl: string;
   exited: Promise<number | null>;
@@ -15,8 +16,13 @@ export interface AppProcess {
  * Runs the product the way `npm start` does (tsx src/main.ts) in its own process, for tests that
  * kill or restart it. Resolves once it printed its URLs.
  */
-export async function startAppProcess(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<AppProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+export async function startAppProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+  entry = 'src/main.ts',
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '', LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,7 +49,7 @@ export async function startAppProcess(env: Record<string, string>, timeoutMs = 6
   return {
     child,
     output: () => out,
-    url: /API:\s+(\S+)/.exec(out)![1]!,
+    url: /API:\s+(\S+)/.exec(out)?.[1] ?? '',
     temporalUiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1]!,
     exited,
   };
