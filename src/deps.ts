@@ -5,9 +5,9 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createOrm } from './db/orm.js';
 import { startEchoLlm } from './llm/echo-llm.js';
-import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { createLlmClient, type LlmClient } from './llm/llm.client.js';
 import type { Logger } from './logger.js';
+import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 
@@ -29,7 +29,8 @@ export interface Deps {
 
 /**
  * The only composition root of infrastructure: database, Temporal (an embedded dev server when no
- * TEMPORAL_ADDRESS is set), and the LLM client (the built-in echo model when none is configured). Whatever it opened, `close` closes in reverse.
+ * TEMPORAL_ADDRESS is set), the LLM client (the built-in echo model when none is configured) and the
+ * Socket.IO bus (when REDIS_URL is set). Whatever it opened, `close` closes in reverse.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
   installTemporalRuntime(config.logLevel);
@@ -89,8 +90,8 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
 
 /**
  * The SDK's runtime logs every poll at INFO and handles SIGINT/SIGTERM itself; log at most warnings
- * (a retried activity is one) and leave
- * signals to main.ts, which shuts down in order. Installable once per process.
+ * (a retried activity is one) and leave signals to src/process.ts, which shuts down in order.
+ * Installable once per process.
  */
 function installTemporalRuntime(level: Config['logLevel']): void {
   const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'error' || level === 'silent' ? 'ERROR' : 'WARN';
