@@ -1,11 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
-import { Message, type IMessage } from '../src/modules/messages/message.entity.js';
-import { findReply, loadPromptHistory, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
+import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
+import { boundHistory, findReply, loadHistory, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
-import { FailureTypes, type GenerateInput, type ReplyRef } from '../workflows/contracts.js';
+import { FailureTypes, type GenerateInput, type GenerateResult } from '../workflows/contracts.js';
 import { createDeltaBatcher } from './delta-batcher.js';
+import { createTurnFinisher } from './turns.js';
 import { classifyLlmError } from './llm-failures.js';
 
 export interface LlmActivityDeps {
@@ -13,25 +14,33 @@ export interface LlmActivityDeps {
   publisher: Publisher;
   llm: LlmClient;
   history: HistoryBounds;
+  notifyTurn: (messageId: string) => Promise<void>;
 }
 
-export function createLlmActivities({ orm, publisher, llm, history }: LlmActivityDeps) {
+export function createLlmActivities({ orm, publisher, llm, history, notifyTurn }: LlmActivityDeps) {
+  const finish = createTurnFinisher(orm, notifyTurn);
   return {
     /**
-     * Produces and saves the reply to a user message. Idempotent: a retry after the reply was saved
-     * returns that reply without calling the LLM again, and the unique `reply_to_id` refuses a second.
+     * Produces and saves the reply to a user message; once saved it is published and the message's
+     * turn ends, so the next message of the conversation (which will see this reply) may start.
+     * Idempotent: a retry after the reply was saved returns that reply without calling the LLM
+     * again (deliver then publishes it), and the unique `reply_to_id` refuses a second.
      */
-    async generate({ messageId, replyId }: GenerateInput): Promise<ReplyRef> {
-      const em = orm.em.fork();
-      const existing = await findReply(em, messageId);
-      if (existing) return { replyId: existing.id };
-
-      const message = await em.findOne(Message, messageId, { populate: ['conversation.chatbot'], strategy: 'joined' });
+    async generate({ messageId, conversationId, seq, replyId }: GenerateInput): Promise<GenerateResult> {
+      // Three independent reads at once: this is the path to the first token.
+      const at = conversationId && seq !== undefined ? { conversationId, messageId, seq } : undefined;
+      const [existing, message, earlier] = await Promise.all([
+        findReply(orm.em.fork(), messageId),
+        orm.em.fork().findOne(Message, messageId, { populate: ['conversation.chatbot'], strategy: 'joined' }),
+        at ? loadHistory(orm.em.fork(), at, history.maxMessages) : undefined,
+      ]);
+      if (existing) return { replyId: existing.id, announced: false };
       if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
       if (!llm.configured) {
         throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
       }
-      const prompt = await buildPrompt(em, message, history);
+      const newestFirst = earlier ?? (await loadHistory(orm.em.fork(), { conversationId: message.conversation.id, messageId, seq: message.seq }, history.maxMessages));
+      const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
       const model = message.conversation.chatbot.model ?? llm.defaultModel;
       const text = await streamReply(llm, publisher, message, replyId, prompt, model);
       const reply = await saveReplyOnce(orm, {
@@ -43,14 +52,17 @@ export function createLlmActivities({ orm, publisher, llm, history }: LlmActivit
         metadata: { model },
         replyToId: message.id,
       });
-      return { replyId: reply.id };
+      if (reply.id !== replyId) return { replyId: reply.id, announced: false };
+      publisher.message(toMessageDto(reply));
+      await finish({ messageId });
+      return { replyId: reply.id, announced: true };
     },
   };
 }
 
-async function buildPrompt(em: Parameters<typeof loadPromptHistory>[0], message: IMessage, bounds: HistoryBounds): Promise<ChatMessage[]> {
+/** System prompt, then the bounded history oldest first, then the message being answered. */
+function buildPrompt(message: IMessage, earlier: IMessage[]): ChatMessage[] {
   const chatbot = message.conversation.chatbot;
-  const earlier = await loadPromptHistory(em, message, bounds);
   const prompt: ChatMessage[] = chatbot.systemPrompt ? [{ role: 'system', content: chatbot.systemPrompt }] : [];
   for (const m of earlier) prompt.push({ role: m.role === 'USER' ? 'user' : 'assistant', content: m.content });
   prompt.push({ role: 'user', content: message.content });

@@ -3,9 +3,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Message, toMessageDto } from '../src/modules/messages/message.entity.js';
 import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
-import { findUnfinishedBefore, finishTurn, isMyTurn, startTurn } from '../src/modules/messages/turns.store.js';
+import { findUnfinishedBefore, isMyTurn, startTurn } from '../src/modules/messages/turns.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
-import { FailureTypes, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
+import { createTurnFinisher } from './turns.js';
+import { FailureTypes, type DeliverInput, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
 
 export interface MessageActivityDeps {
   orm: MikroORM;
@@ -25,11 +26,7 @@ export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen
     return { em, message };
   };
 
-  /** Marks the message done and wakes the next one of its conversation, if one waits. */
-  const finish = async ({ messageId }: { messageId: string }): Promise<void> => {
-    const next = await finishTurn(orm.em.fork(), messageId);
-    if (next) await notifyTurn(next);
-  };
+  const finish = createTurnFinisher(orm, notifyTurn);
 
   return {
     /**
@@ -67,16 +64,22 @@ export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen
 
     finish,
 
-    /** Delivers the saved reply to its channel (WIDGET: the conversation's room) and marks it SENT. */
-    async deliver({ messageId }: { messageId: string }): Promise<ReplyRef> {
+    /**
+     * Delivers the saved reply to its channel and marks it SENT. WIDGET: the conversation's room,
+     * where generate published it (and ended the message's turn) when it was saved; both happen
+     * here only if that attempt did not.
+     */
+    async deliver({ messageId, announced }: DeliverInput): Promise<ReplyRef> {
       const em = orm.em.fork();
       const reply = await findReply(em, messageId);
       if (!reply) throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
-      publisher.message(toMessageDto(reply));
       if (await advanceStatus(em, reply.id, 'SENT')) {
         publisher.status({ messageId: reply.id, conversationId: reply.conversation.id, status: 'SENT' });
       }
-      await finish({ messageId });
+      if (!announced) {
+        publisher.message(toMessageDto(reply));
+        await finish({ messageId });
+      }
       return { replyId: reply.id };
     },
 

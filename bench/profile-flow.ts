@@ -27,16 +27,20 @@ try {
   watcher.onEvent((event, _payload, at) => {
     if (event === 'message:delta') firstDelta ??= at;
   });
-  const steps: Record<string, number[]> = { accept: [], toLlmRequest: [], llmFirstToken: [], firstTokenToDelta: [], firstDeltaToReply: [] };
+  const steps: Record<string, number[]> = { accept: [], postToSaved: [], savedToLlmRequest: [], toLlmRequest: [], llmFirstToken: [], firstTokenToDelta: [], firstDeltaToReply: [] };
   const toPerf = (epoch: number) => performance.now() - (Date.now() - epoch);
   for (let i = 0; i < Number(process.env.N ?? 40); i++) {
     firstDelta = undefined;
     const before = llm.requests.length;
     const sent = await send(api, { chatbotId, conversationId, externalUserId: 'p', content: `m${i}`, channel: 'WIDGET' });
     const reply = await watcher.nextReply(conversationId, sent.message.seq);
+    await watcher.statusReached(reply.message.id, 'SENT');
     const req = llm.requests[before]!;
     steps.accept!.push(sent.ms);
     steps.toLlmRequest!.push(toPerf(req.receivedAt) - sent.startedAt);
+    const savedAt = toPerf(Date.parse(sent.message.createdAt));
+    steps.postToSaved!.push(savedAt - sent.startedAt);
+    steps.savedToLlmRequest!.push(toPerf(req.receivedAt) - savedAt);
     steps.llmFirstToken!.push(req.firstTokenAt! - req.receivedAt);
     steps.firstTokenToDelta!.push(firstDelta! - toPerf(req.firstTokenAt!));
     steps.firstDeltaToReply!.push(reply.at - firstDelta!);

@@ -14,6 +14,8 @@ export interface MessageFlowInput {
   messageId: string;
   conversationId: string;
   chatbotId: string;
+  /** The message's seq: lets generate load the history alongside the message itself. */
+  seq?: number;
   /** How often a flow waiting for its turn re-checks the database (a lost-signal net); default 30. */
   turnRecheckSeconds?: number;
   /** The API already published the user message; false when the outbox started the flow. */
@@ -28,12 +30,25 @@ export const PREDECESSOR_DONE_SIGNAL = 'predecessorDone';
 
 export interface GenerateInput {
   messageId: string;
+  conversationId?: string;
+  seq?: number;
   /** The id the reply gets if this attempt is the one that saves it. */
   replyId: string;
 }
 
 export interface ReplyRef {
   replyId: string;
+}
+
+export interface GenerateResult extends ReplyRef {
+  /** This attempt saved the reply and published it; false when an earlier attempt had saved it. */
+  announced: boolean;
+}
+
+export interface DeliverInput {
+  messageId: string;
+  /** The reply's `message` event already went out when it was saved. */
+  announced?: boolean;
 }
 
 export interface FailReplyInput {

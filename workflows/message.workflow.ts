@@ -50,6 +50,7 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
     return { status: 'SKIPPED', reason: route.reason ?? 'no responder' };
   }
   const replyId = uuid4();
+  let announced = false;
   try {
     let myTurn = route.myTurn;
     while (!myTurn) {
@@ -58,7 +59,7 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
       nudged = false;
       myTurn = await db.checkTurn({ messageId: input.messageId });
     }
-    await llm.generate({ messageId: input.messageId, replyId });
+    ({ announced } = await llm.generate({ messageId: input.messageId, conversationId: input.conversationId, seq: input.seq, replyId }));
   } catch (err) {
     const cause = isCancellation(err) ? { message: 'The flow was cancelled', type: FailureTypes.flowCancelled } : rootCause(err);
     // Even when the flow is being cancelled, record why and let the next message go.
@@ -68,7 +69,7 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
     if (isCancellation(err)) throw err;
     throw ApplicationFailure.nonRetryable(`Reply failed: ${cause.message}`, FailureTypes.replyFailed);
   }
-  const reply = await db.deliver({ messageId: input.messageId });
+  const reply = await db.deliver({ messageId: input.messageId, announced });
   return { status: 'REPLIED', replyId: reply.replyId };
 }
 

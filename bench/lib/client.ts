@@ -6,6 +6,8 @@ export interface Watcher {
   subscribe(conversationId: string): Promise<void>;
   /** Resolves with the arrival time of the next assistant message of the conversation after `afterSeq`. */
   nextReply(conversationId: string, afterSeq: number): Promise<{ at: number; message: any }>;
+  /** Resolves when the message's status becomes `status` (its flow's last visible step for SENT). */
+  statusReached(messageId: string, status: string): Promise<void>;
   onEvent(listener: (event: string, payload: any, at: number) => void): void;
   close(): void;
 }
@@ -15,9 +17,20 @@ export async function watch(url: string, token: string): Promise<Watcher> {
   const socket = io(`${url}/messages`, { auth: { token }, transports: ['websocket'] });
   const waiting = new Map<string, { afterSeq: number; resolve: (v: { at: number; message: any }) => void }[]>();
   const listeners: ((event: string, payload: any, at: number) => void)[] = [];
+  const statuses = new Map<string, Set<string>>();
+  const statusWaiters: { messageId: string; status: string; resolve: () => void }[] = [];
   socket.onAny((event, payload) => {
     const at = performance.now();
     for (const l of listeners) l(event, payload, at);
+    if (event === 'message:status') {
+      const seen = statuses.get(payload.messageId) ?? new Set<string>();
+      seen.add(payload.status);
+      statuses.set(payload.messageId, seen);
+      for (const w of statusWaiters.filter((w) => w.messageId === payload.messageId && w.status === payload.status)) {
+        statusWaiters.splice(statusWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
     if (event !== 'message' || payload.role !== 'ASSISTANT') return;
     const list = waiting.get(payload.conversationId) ?? [];
     for (const w of list.filter((w) => payload.seq > w.afterSeq)) {
@@ -41,6 +54,8 @@ export async function watch(url: string, token: string): Promise<Watcher> {
         list.push({ afterSeq, resolve });
         waiting.set(conversationId, list);
       }),
+    statusReached: (messageId, status) =>
+      statuses.get(messageId)?.has(status) ? Promise.resolve() : new Promise((resolve) => statusWaiters.push({ messageId, status, resolve })),
     onEvent: (listener) => listeners.push(listener),
     close: () => socket.close(),
   };

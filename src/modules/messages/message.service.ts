@@ -43,7 +43,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         },
       };
       if (claim) await completeKey(tx, claim, body);
-      return { body, dto: body.data.message, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id } };
+      return { body, dto: body.data.message, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id, seq: message.seq } };
     });
 
   return {

@@ -129,26 +129,31 @@ export interface HistoryBounds {
 }
 
 /**
- * The conversation as the LLM should see it when answering `current`: every earlier message, plus
- * replies and agent messages saved since it, newest kept within the bounds, oldest first.
+ * The conversation as the LLM should see it when answering message `seq`: every earlier message,
+ * plus replies and agent messages saved since, newest first, at most `maxMessages`. Needs only the
+ * message's coordinates, so it can run alongside the message's own load.
  */
-export async function loadPromptHistory(em: EntityManager, current: IMessage, bounds: HistoryBounds): Promise<IMessage[]> {
-  const rows = await em.find(
+export function loadHistory(em: EntityManager, at: { conversationId: string; messageId: string; seq: number }, maxMessages: number): Promise<IMessage[]> {
+  return em.find(
     Message,
     {
-      conversation: current.conversation.id,
-      id: { $ne: current.id },
+      conversation: at.conversationId,
+      id: { $ne: at.messageId },
       deliveryStatus: { $ne: 'FAILED' },
       content: { $ne: '' },
-      $or: [{ seq: { $lt: current.seq } }, { role: { $ne: 'USER' } }],
+      $or: [{ seq: { $lt: at.seq } }, { role: { $ne: 'USER' } }],
     },
-    { orderBy: { seq: 'desc' }, limit: bounds.maxMessages },
+    { orderBy: { seq: 'desc' }, limit: maxMessages },
   );
+}
+
+/** Keeps the newest of `newestFirst` within `maxChars` (counting the current message), oldest first. */
+export function boundHistory(newestFirst: IMessage[], currentChars: number, maxChars: number): IMessage[] {
   const kept: IMessage[] = [];
-  let chars = current.content.length;
-  for (const row of rows) {
+  let chars = currentChars;
+  for (const row of newestFirst) {
     chars += row.content.length;
-    if (chars > bounds.maxChars) break;
+    if (chars > maxChars) break;
     kept.push(row);
   }
   return kept.reverse();

@@ -78,16 +78,17 @@ export interface UnstartedFlow {
   messageId: string;
   conversationId: string;
   chatbotId: string;
+  seq: number;
 }
 
 /** User messages saved more than `graceMs` ago whose flow has not picked them up (the outbox). */
 export async function findUnstartedFlows(em: EntityManager, graceMs: number, limit = 100): Promise<UnstartedFlow[]> {
-  const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string }[]>(
-    `select m.id, m.conversation_id, c.chatbot_id from message m
+  const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string; seq: number }[]>(
+    `select m.id, m.conversation_id, c.chatbot_id, m.seq from message m
        join conversation c on c.id = m.conversation_id
       where m.role = 'USER' and m.flow_started_at is null and m.created_at < now() - make_interval(secs => ?)
       order by m.created_at limit ?`,
     [graceMs / 1000, limit],
   );
-  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id }));
+  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id, seq: Number(r.seq) }));
 }
