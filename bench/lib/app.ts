@@ -33,7 +33,7 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
   const devPort = await freePort();
 
   const app = await startAppProcess({
-    PORT: String(await freePort()),
+    PORT: '0',
     HOST: '127.0.0.1',
     JWT_SECRET,
     DATA_DIR: dataDir,

@@ -3,7 +3,6 @@ import { testEnv } from '../support/env.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { apiClient, connectSocket, createChatbot, tokenFor } from '../support/harness.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
-import { freePort } from '../support/ports.js';
 
 const processes: AppProcess[] = [];
 let llm: FakeLlm | undefined;
@@ -37,7 +36,7 @@ describe('API and worker as separate processes', () => {
       OPENAI_BASE_URL: llm.url,
       WORKFLOW_BUNDLE_PATH: shared.workflowBundlePath,
     };
-    const api = await startAppProcess({ ...env, PORT: String(await freePort()), HOST: '127.0.0.1' }, 60_000, [], 'src/api.ts');
+    const api = await startAppProcess({ ...env, PORT: '0', HOST: '127.0.0.1' }, 60_000, [], 'src/api.ts');
     processes.push(api);
     expect(api.output()).toContain('Role:        api');
 

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { testEnv } from '../support/env.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { freePort } from '../support/ports.js';
 import { apiClient, createChatbot, tokenFor, waitFor } from '../support/harness.js';
 import { startAppProcess, type AppProcess } from '../support/app-process.js';
 
@@ -24,7 +23,7 @@ describe('a worker that dies in the middle of a flow', () => {
   it('is replaced by a restarted process, and the reply still arrives exactly once', async () => {
     const shared = testEnv();
     const env = {
-      PORT: String(await freePort()),
+      PORT: '0',
       HOST: '127.0.0.1',
       JWT_SECRET: shared.jwtSecret,
       DATABASE_URL: shared.databaseUrl,
