@@ -19,6 +19,14 @@ afterAll(async () => {
 });
 beforeEach(() => llm.reset());
 
+/** Waits until the conversation has `total` messages and no flow is still delivering (none PENDING). */
+async function settled(conversationId: string, total: number) {
+  await waitFor(async () => {
+    const { data, meta } = await history(conversationId);
+    return meta.total === total && data.every((m: any) => m.deliveryStatus !== 'PENDING');
+  }, 20_000, `${total} settled messages`);
+}
+
 async function history(conversationId: string, query = '') {
   const res = await api('GET', `/messages/conversation/${conversationId}${query}`);
   expect(res.status).toBe(200);
@@ -41,7 +49,7 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     });
     const conversationId = first.body.data.conversation.id;
     expect(first.body.data.conversation.lastMessageAt).toBe(first.body.data.message.createdAt);
-    await waitFor(async () => (await history(conversationId)).meta.total === 2, 20_000, 'first reply');
+    await settled(conversationId, 2);
 
     const socket = await connectSocket(app.url, token);
     try {
@@ -135,7 +143,7 @@ describe('subscriptions', () => {
     const bot = await createChatbot(api);
     const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'quiet', content: 'one', channel: 'WIDGET' } });
     const conversationId = first.body.data.conversation.id;
-    await waitFor(async () => (await history(conversationId)).meta.total === 2, 20_000, 'first reply');
+    await settled(conversationId, 2);
     const socket = await connectSocket(app.url, token);
     try {
       await socket.emitWithAck('subscribe', { conversationId });
