@@ -69,7 +69,8 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
     if (isCancellation(err)) throw err;
     throw ApplicationFailure.nonRetryable(`Reply failed: ${cause.message}`, FailureTypes.replyFailed);
   }
-  const reply = await db.deliver({ messageId: input.messageId, announced });
+  // The reply is saved and visible: finish delivering it even if the flow is being cancelled.
+  const reply = await CancellationScope.nonCancellable(() => db.deliver({ messageId: input.messageId, announced }));
   return { status: 'REPLIED', replyId: reply.replyId };
 }
 
