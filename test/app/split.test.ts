@@ -31,7 +31,7 @@ describe('API and worker as separate processes', () => {
       DATABASE_URL: shared.databaseUrl,
       TEMPORAL_ADDRESS: shared.temporalAddress,
       TEMPORAL_TASK_QUEUE: `split-${crypto.randomUUID()}`,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_STREAM_NAME: `chatflow-test:${crypto.randomUUID()}`,
       OPENAI_BASE_URL: llm.url,
       WORKFLOW_BUNDLE_PATH: shared.workflowBundlePath,
