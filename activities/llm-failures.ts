@@ -32,7 +32,7 @@ export function classifyLlmError(err: unknown): unknown {
 }
 
 /** Retry-After (seconds or an HTTP date) or retry-after-ms, capped; undefined means normal backoff. */
-export function retryAfterMs(headers: Headers | Record<string, string | null | undefined> | undefined): number | undefined {
+function retryAfterMs(headers: Headers | Record<string, string | null | undefined> | undefined): number | undefined {
   const get = (name: string) =>
     headers instanceof Headers ? headers.get(name) : (headers?.[name] ?? undefined);
   const ms = Number(get('retry-after-ms'));

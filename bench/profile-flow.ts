@@ -4,20 +4,13 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { startFakeLlm } from '../test/support/fake-llm.js';
+import { send, watch } from './lib/client.js';
+import { summarize } from './lib/stats.js';
+import { withBenchSession } from './phases/context.js';
 
 const { temporal } = proto;
-import { createChatbot, tokenFor } from '../test/support/harness.js';
-import { JWT_SECRET, startBenchApp } from './lib/app.js';
-import { apiClient, send, watch } from './lib/client.js';
-import { summarize } from './lib/stats.js';
 
-const llm = await startFakeLlm({ defaultFirstTokenDelayMs: Number(process.env.FIRST_TOKEN_MS ?? 100) });
-const app = await startBenchApp({ llmUrl: llm.url, tuned: true });
-try {
-  const token = tokenFor('profile', {}, JWT_SECRET);
-  const api = apiClient(app.url, token);
-  const chatbotId = (await createChatbot(api)).id;
+await withBenchSession(async ({ app, api, token, chatbotId, llm }) => {
   const watcher = await watch(app.url, token);
   const opened = await send(api, { chatbotId, externalUserId: 'p', content: 'open', channel: 'WIDGET' });
   const conversationId = opened.conversation.id;
@@ -58,7 +51,4 @@ try {
     await connection.close();
   }
   watcher.close();
-} finally {
-  await app.stop();
-  await llm.close();
-}
+}, { defaultFirstTokenDelayMs: Number(process.env.FIRST_TOKEN_MS ?? 100) });

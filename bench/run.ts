@@ -9,13 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startFakeLlm } from '../test/support/fake-llm.js';
-import { createChatbot, tokenFor } from '../test/support/harness.js';
-import { JWT_SECRET, startBenchApp, type BenchApp } from './lib/app.js';
-import { apiClient } from './lib/client.js';
+import { startBenchApp, type BenchApp } from './lib/app.js';
 import { sleep } from './lib/stats.js';
 import { acceptPhase } from './phases/accept.js';
 import { burstPhase } from './phases/burst.js';
-import type { BenchContext } from './phases/context.js';
+import { createBenchContext } from './phases/context.js';
 import { e2ePhase } from './phases/e2e.js';
 import { fanoutPhase } from './phases/fanout.js';
 import { historyPhase } from './phases/history.js';
@@ -23,13 +21,6 @@ import { streamingPhase } from './phases/streaming.js';
 
 const quick = process.argv.includes('--quick');
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-
-async function contextFor(app: BenchApp, llm: Awaited<ReturnType<typeof startFakeLlm>>): Promise<BenchContext> {
-  const token = tokenFor(`bench-${crypto.randomUUID()}`, {}, JWT_SECRET);
-  const api = apiClient(app.url, token);
-  const chatbotId = (await createChatbot(api, { systemPrompt: 'You are a benchmark.' })).id;
-  return { app, api, token, chatbotId, llm, log };
-}
 
 function runCeiling(app: BenchApp): Promise<any> {
   return new Promise((resolve, reject) => {
@@ -71,14 +62,14 @@ async function main() {
 
   log('default dev-server settings: e2e…');
   const plain = await startBenchApp({ llmUrl: llm.url, tuned: false });
-  results.e2eDefaultSettings = await e2ePhase(await contextFor(plain, llm), quick ? 20 : 50);
+  results.e2eDefaultSettings = await e2ePhase(await createBenchContext(plain, llm, log), quick ? 20 : 50);
   await plain.stop();
 
   log('tuned dev server (as npm start runs it)…');
   const app = await startBenchApp({ llmUrl: llm.url, tuned: true });
   await sleep(2000);
   const memory: Record<string, number | undefined> = { idleMiB: app.rssMiB() };
-  const ctx = await contextFor(app, llm);
+  const ctx = await createBenchContext(app, llm, log);
   try {
     log('ceiling (bare engine, same Temporal server and database)…');
     results.ceiling = await runCeiling(app);

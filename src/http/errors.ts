@@ -14,7 +14,7 @@ export interface Problem {
 }
 
 /** RFC 9457 problem for any error; 5xx never carries internals. */
-export function toProblem(err: unknown): Problem {
+function toProblem(err: unknown): Problem {
   const problem = (status: number, detail: string): Problem => ({
     type: 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',

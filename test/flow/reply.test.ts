@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, settledHistory, waitFor, type Api, type TestApp } from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -18,14 +18,6 @@ afterAll(async () => {
   await llm?.close();
 });
 beforeEach(() => llm.reset());
-
-/** Waits until the conversation has `total` messages and no flow is still delivering (none PENDING). */
-async function settled(conversationId: string, total: number) {
-  await waitFor(async () => {
-    const { data, meta } = await history(conversationId);
-    return meta.total === total && data.every((m: any) => m.deliveryStatus !== 'PENDING');
-  }, 20_000, `${total} settled messages`);
-}
 
 async function history(conversationId: string, query = '') {
   const res = await api('GET', `/messages/conversation/${conversationId}${query}`);
@@ -49,7 +41,7 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     });
     const conversationId = first.body.data.conversation.id;
     expect(first.body.data.conversation.lastMessageAt).toBe(first.body.data.message.createdAt);
-    await settled(conversationId, 2);
+    await settledHistory(api, conversationId, 2);
 
     const socket = await connectSocket(app.url, token);
     try {
@@ -143,7 +135,7 @@ describe('subscriptions', () => {
     const bot = await createChatbot(api);
     const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'quiet', content: 'one', channel: 'WIDGET' } });
     const conversationId = first.body.data.conversation.id;
-    await settled(conversationId, 2);
+    await settledHistory(api, conversationId, 2);
     const socket = await connectSocket(app.url, token);
     try {
       await socket.emitWithAck('subscribe', { conversationId });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp } from '../support/harness.js';
+import { apiClient, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp, settledHistory } from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -28,13 +28,6 @@ async function flowsOf(conversationId: string): Promise<string[]> {
   return ids;
 }
 
-async function settled(conversationId: string) {
-  return waitFor(async () => {
-    const rows = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
-    return rows.length > 0 && rows.every((m) => m.deliveryStatus !== 'PENDING') && rows.at(-1).role === 'ASSISTANT' ? rows : undefined;
-  }, 20_000, 'the conversation to settle');
-}
-
 describe('Idempotency-Key on POST /messages/send', () => {
   it('replays the original 202 for a sequential retry: one message, one flow, one reply', async () => {
     const key = crypto.randomUUID();
@@ -47,7 +40,7 @@ describe('Idempotency-Key on POST /messages/send', () => {
     expect(reordered.body).toEqual(first.body);
 
     const conversationId = first.body.data.conversation.id;
-    const rows = await settled(conversationId);
+    const rows = await settledHistory(api, conversationId);
     expect(rows.map((m) => m.role)).toEqual(['USER', 'ASSISTANT']);
     expect(await waitFor(async () => ((await flowsOf(conversationId)).length === 1 ? flowsOf(conversationId) : undefined), 15_000, 'visibility')).toEqual([
       `message-${first.body.data.message.id}`,
@@ -65,7 +58,7 @@ describe('Idempotency-Key on POST /messages/send', () => {
     for (const r of inFlight) expect(r.body).toMatchObject({ status: 409, title: 'Conflict' });
 
     const conversationId = accepted[0]!.body.data.conversation.id;
-    const rows = await settled(conversationId);
+    const rows = await settledHistory(api, conversationId);
     expect(rows.filter((m) => m.role === 'USER')).toHaveLength(1);
     expect(rows.filter((m) => m.role === 'ASSISTANT')).toHaveLength(1);
     expect(await waitFor(async () => ((await flowsOf(conversationId)).length >= 1 ? flowsOf(conversationId) : undefined), 15_000, 'visibility')).toEqual([
@@ -83,7 +76,7 @@ describe('Idempotency-Key on POST /messages/send', () => {
     const changed = await send(body('changer', 'changed'), key);
     expect(changed.status).toBe(422);
     expect(changed.contentType).toContain('application/problem+json');
-    const rows = await settled(first.body.data.conversation.id);
+    const rows = await settledHistory(api, first.body.data.conversation.id);
     expect(rows.map((m) => m.content)).toEqual(['original', 'Echo: original']);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
 import type { FakeLlm } from '../support/fake-llm.js';
-import { connectSocket, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
+import { connectSocket, startScenario, waitFor, type Api, type Scenario, type TestApp, settledHistory } from '../support/harness.js';
 
 let scenario: Scenario;
 let llm: FakeLlm;
@@ -18,14 +18,6 @@ afterAll(async () => {
   await scenario?.stop();
 });
 
-async function answered(conversationId: string, total: number) {
-  return waitFor(async () => {
-    const res = await api('GET', `/messages/conversation/${conversationId}?limit=100`);
-    const rows = res.body.data as any[];
-    return rows.length === total && rows.at(-1).deliveryStatus === 'SENT' ? rows : undefined;
-  }, 20_000, `${total} messages`);
-}
-
 describe('a client that was away catches up', () => {
   it('gets exactly what it missed from ?after=<last seq it saw>', async () => {
     const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'away', content: 'one', channel: 'WIDGET' } });
@@ -34,7 +26,7 @@ describe('a client that was away catches up', () => {
     const socket = await connectSocket(app.url, token);
     await socket.emitWithAck('subscribe', { conversationId });
     const loaded = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
-    await answered(conversationId, 2);
+    await settledHistory(api, conversationId, 2);
     const seen = [...loaded, ...socket.events.filter((e) => e.event === 'message').map((e) => e.payload)];
     socket.close();
     const lastSeq = Math.max(...seen.map((m) => m.seq));
@@ -42,7 +34,7 @@ describe('a client that was away catches up', () => {
     for (const content of ['two', 'three']) {
       await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'away', content, channel: 'WIDGET' } });
     }
-    const all = await answered(conversationId, 6);
+    const all = await settledHistory(api, conversationId, 6);
 
     const missed = await api('GET', `/messages/conversation/${conversationId}?after=${lastSeq}`);
     expect(missed.status).toBe(200);
@@ -55,10 +47,10 @@ describe('a client that was away catches up', () => {
   it('pages with after/before cursors and says whether there is more', async () => {
     const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'cursor', content: 'c1', channel: 'WIDGET' } });
     const conversationId = first.body.data.conversation.id;
-    await answered(conversationId, 2);
+    await settledHistory(api, conversationId, 2);
     for (const content of ['c2', 'c3']) {
       await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'cursor', content, channel: 'WIDGET' } });
-      await answered(conversationId, content === 'c2' ? 4 : 6);
+      await settledHistory(api, conversationId, content === 'c2' ? 4 : 6);
     }
     const seqs = async (query: string) => {
       const res = await api('GET', `/messages/conversation/${conversationId}?${query}`);
@@ -78,7 +70,7 @@ describe('a client that was away catches up', () => {
   it('recovers missed events and its rooms with Socket.IO connection state recovery', async () => {
     const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'flaky-net', content: 'hello', channel: 'WIDGET' } });
     const conversationId = first.body.data.conversation.id;
-    await answered(conversationId, 2);
+    await settledHistory(api, conversationId, 2);
 
     const socket = io(`${app.url}/messages`, { auth: { token }, transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
     const events: { event: string; payload: any }[] = [];

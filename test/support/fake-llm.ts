@@ -32,7 +32,7 @@ export interface FakeLlm {
 }
 
 /** The default answer: derived from the prompt so tests can tell replies apart. */
-export function defaultReply(messages: { role: string; content: string }[]): string {
+function defaultReply(messages: { role: string; content: string }[]): string {
   const last = [...messages].reverse().find((m) => m.role === 'user');
   return `Echo: ${last?.content ?? ''}`;
 }

@@ -49,6 +49,22 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   };
 }
 
+/**
+ * Waits until a conversation has settled: (exactly `total` messages, when given) the last one a
+ * reply, and no flow still delivering (nothing PENDING). Returns the messages in seq order.
+ */
+export function settledHistory(api: Api, conversationId: string, total?: number): Promise<any[]> {
+  return waitFor(async () => {
+    const rows = (await api('GET', `/messages/conversation/${conversationId}?limit=100`)).body.data as any[];
+    const settled =
+      rows.length > 0 &&
+      (total === undefined || rows.length === total) &&
+      rows.at(-1).role === 'ASSISTANT' &&
+      rows.every((m) => m.deliveryStatus !== 'PENDING');
+    return settled ? rows : undefined;
+  }, 20_000, `conversation ${conversationId} to settle`);
+}
+
 /** The handle of a message's flow once it exists (the 202 does not wait for the start). */
 export async function messageFlow(app: TestApp, messageId: string) {
   const handle = app.deps.client.workflow.getHandle(`message-${messageId}`);

@@ -43,7 +43,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         },
       };
       if (claim) await completeKey(tx, claim, body);
-      return { body, dto: body.data.message, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id, seq: message.seq } };
+      return { body, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id, seq: message.seq } };
     });
 
   return {
@@ -66,7 +66,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         if (claim) await releaseKey(em, claim);
         throw err;
       }
-      publisher.message(saved.dto);
+      publisher.message(saved.body.data.message);
       startFlow({ ...saved.flow, announced: true }).catch((err) =>
         logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) }),
       );
