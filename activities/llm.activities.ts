@@ -3,30 +3,39 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
 import { boundHistory, findReply, loadHistory, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
+import { createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import type { Publisher } from '../src/realtime/publisher.js';
-import { FailureTypes, type GenerateInput, type GenerateResult } from '../workflows/contracts.js';
+import { FailureTypes, LLM_MAX_ATTEMPTS, type GenerateInput, type GenerateResult } from '../workflows/contracts.js';
 import { createDeltaBatcher } from './delta-batcher.js';
-import { createTurnFinisher } from './turns.js';
 import { classifyLlmError } from './llm-failures.js';
+import { classifiedSteps } from './step-errors.js';
+
+export interface ReplyBounds {
+  /** `max_tokens` for chatbots that set none. */
+  maxTokens: number;
+  /** The longest reply text saved (and streamed); the rest is cut and the reply marked truncated. */
+  maxChars: number;
+}
 
 export interface LlmActivityDeps {
   orm: MikroORM;
   publisher: Publisher;
   llm: LlmClient;
   history: HistoryBounds;
-  notifyTurn: (messageId: string) => Promise<void>;
+  reply: ReplyBounds;
+  notifyTurn: NotifyTurn;
 }
 
-export function createLlmActivities({ orm, publisher, llm, history, notifyTurn }: LlmActivityDeps) {
-  const finish = createTurnFinisher(orm, notifyTurn);
-  return {
+export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn }: LlmActivityDeps) {
+  const wakeNext = createTurnWaker(orm, notifyTurn);
+  return classifiedSteps({
     /**
-     * Produces and saves the reply to a user message; once saved it is published and the message's
-     * turn ends, so the next message of the conversation (which will see this reply) may start.
-     * Idempotent: a retry after the reply was saved returns that reply without calling the LLM
-     * again (deliver then publishes it), and the unique `reply_to_id` refuses a second.
+     * Produces and saves the reply to a user message; the same transaction ends the message's turn,
+     * then the reply is published and the next message of the conversation (which will see this
+     * reply) is woken. Idempotent: a retry after the reply was saved returns that reply without
+     * calling the LLM again (deliver then publishes it), and the unique `reply_to_id` refuses a second.
      */
-    async generate({ messageId, conversationId, seq, replyId }: GenerateInput): Promise<GenerateResult> {
+    async generate({ messageId, conversationId, seq, replyId, round = 0 }: GenerateInput): Promise<GenerateResult> {
       // Three independent reads at once: this is the path to the first token.
       const at = conversationId && seq !== undefined ? { conversationId, messageId, seq } : undefined;
       const [existing, message, earlier] = await Promise.all([
@@ -42,22 +51,27 @@ export function createLlmActivities({ orm, publisher, llm, history, notifyTurn }
       const newestFirst = earlier ?? (await loadHistory(orm.em.fork(), { conversationId: message.conversation.id, messageId, seq: message.seq }, history.maxMessages));
       const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
       const model = message.conversation.chatbot.model ?? llm.defaultModel;
-      const text = await streamReply(llm, publisher, message, replyId, prompt, model);
-      const reply = await saveReplyOnce(orm, {
-        id: replyId,
-        conversationId: message.conversation.id,
-        role: 'ASSISTANT',
-        content: text,
-        deliveryStatus: 'PENDING',
-        metadata: { model },
-        replyToId: message.id,
-      });
+      const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;
+      const { text, truncated } = await streamReply({ llm, publisher, message, replyId, prompt, model, attempt, bounds });
+      const reply = await saveReplyOnce(
+        orm,
+        {
+          id: replyId,
+          conversationId: message.conversation.id,
+          role: 'ASSISTANT',
+          content: text,
+          deliveryStatus: 'PENDING',
+          metadata: truncated ? { model, truncated } : { model },
+          replyToId: message.id,
+        },
+        { finishTurn: true },
+      );
       if (reply.id !== replyId) return { replyId: reply.id, announced: false };
       publisher.message(toMessageDto(reply));
-      await finish({ messageId });
+      await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
       return { replyId: reply.id, announced: true };
     },
-  };
+  });
 }
 
 /** System prompt, then the bounded history oldest first, then the message being answered. */
@@ -69,22 +83,33 @@ function buildPrompt(message: IMessage, earlier: IMessage[]): ChatMessage[] {
   return prompt;
 }
 
+interface StreamInput {
+  llm: LlmClient;
+  publisher: Publisher;
+  message: IMessage;
+  replyId: string;
+  prompt: ChatMessage[];
+  model: string;
+  /** Counts across every generate activity of the flow, so a client never sees one number twice. */
+  attempt: number;
+  bounds: ReplyBounds;
+}
+
 /** Streams the completion as `message:delta` events, heartbeating so a dead worker is noticed fast. */
-async function streamReply(llm: LlmClient, publisher: Publisher, message: IMessage, replyId: string, prompt: ChatMessage[], model: string) {
+async function streamReply({ llm, publisher, message, replyId, prompt, model, attempt, bounds }: StreamInput) {
   const ctx = Context.current();
   const conversationId = message.conversation.id;
   const chatbot = message.conversation.chatbot;
-  const attempt = ctx.info.attempt;
   const batcher = createDeltaBatcher((index, delta) => publisher.delta({ messageId: replyId, conversationId, attempt, index, delta }));
   const heartbeat = setInterval(() => ctx.heartbeat(), 1000);
   publisher.typing(conversationId, true);
   try {
-    const text = await llm.complete(
-      { model, temperature: chatbot.temperature ?? undefined, messages: prompt },
-      { signal: ctx.cancellationSignal, onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)) },
+    const completion = await llm.complete(
+      { model, temperature: chatbot.temperature ?? undefined, maxTokens: chatbot.maxTokens ?? bounds.maxTokens, messages: prompt },
+      { signal: ctx.cancellationSignal, maxChars: bounds.maxChars, onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)) },
     );
-    if (!text.trim()) throw ApplicationFailure.retryable('LLM returned an empty reply', FailureTypes.llmUnavailable);
-    return text;
+    if (!completion.text.trim()) throw ApplicationFailure.retryable('LLM returned an empty reply', FailureTypes.llmUnavailable);
+    return completion;
   } catch (err) {
     throw classifyLlmError(err);
   } finally {

@@ -1,34 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Channels } from '../src/channels/index.js';
+import type { Logger } from '../src/logger.js';
 import { Message, toMessageDto } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
+import { advanceStatus, findReply } from '../src/modules/messages/message.store.js';
+import { createReplyFailer } from '../src/modules/messages/reply-failure.js';
+import { createTurnFinisher, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import { findUnfinishedBefore, isMyTurn, startTurn } from '../src/modules/messages/turns.store.js';
 import type { Publisher } from '../src/realtime/publisher.js';
-import { createTurnFinisher } from './turns.js';
 import { FailureTypes, type DeliverInput, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
+import { classifiedSteps } from './step-errors.js';
 
 export interface MessageActivityDeps {
   orm: MikroORM;
   publisher: Publisher;
+  logger: Logger;
+  channels: Channels;
   /** Wakes the flow of a message that waits for its turn. */
-  notifyTurn: (messageId: string) => Promise<void>;
+  notifyTurn: NotifyTurn;
   /** Whether a message's flow is still running (false: it closed, or no longer exists). */
   flowIsOpen: (messageId: string) => Promise<boolean>;
 }
 
 /** The short database steps of the flow; run as local activities, each safe to repeat. */
-export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen }: MessageActivityDeps) {
-  const loadUserMessage = async (messageId: string) => {
-    const em = orm.em.fork();
-    const message = await em.findOne(Message, messageId, { populate: ['conversation'] });
-    if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
-    return { em, message };
-  };
-
+export function createMessageActivities({ orm, publisher, logger, channels, notifyTurn, flowIsOpen }: MessageActivityDeps) {
   const finish = createTurnFinisher(orm, notifyTurn);
+  const failReply = createReplyFailer({ orm, publisher, logger, finish });
 
-  return {
+  return classifiedSteps({
     /**
      * Takes the message off the outbox, announces it unless the API already did, decides who answers
      * and whether it is its turn.
@@ -48,16 +48,13 @@ export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen
      * finishing (terminated or timed out by ops), so one dead flow cannot block its conversation.
      */
     async checkTurn({ messageId }: { messageId: string }): Promise<boolean> {
-      const { em, message } = await loadUserMessage(messageId);
+      const em = orm.em.fork();
+      const message = await em.findOne(Message, messageId);
+      if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
       if (await isMyTurn(em, message.conversation.id, message.seq)) return true;
       for (const earlier of await findUnfinishedBefore(em, message.conversation.id, message.seq)) {
         if (await flowIsOpen(earlier)) continue;
-        await recordFailure({
-          messageId: earlier,
-          replyId: randomUUID(),
-          reason: 'The flow ended without a reply',
-          type: FailureTypes.flowEnded,
-        });
+        await failReply({ messageId: earlier, replyId: randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
       }
       return isMyTurn(em, message.conversation.id, message.seq);
     },
@@ -65,56 +62,31 @@ export function createMessageActivities({ orm, publisher, notifyTurn, flowIsOpen
     finish,
 
     /**
-     * Delivers the saved reply to its channel and marks it SENT. WIDGET: the conversation's room,
-     * where generate published it (and ended the message's turn) when it was saved; both happen
-     * here only if that attempt did not.
+     * Delivers the saved reply through its conversation's channel and marks it SENT once the channel
+     * accepted it. A channel without an adapter fails the reply (ChannelNotConfigured), keeping its
+     * text. If the attempt that saved the reply did not publish it and end the turn, it happens here.
      */
     async deliver({ messageId, announced }: DeliverInput): Promise<ReplyRef> {
       const em = orm.em.fork();
-      const reply = await findReply(em, messageId);
+      const reply = await findReply(em, messageId, { withConversation: true });
       if (!reply) throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
-      if (await advanceStatus(em, reply.id, 'SENT')) {
-        publisher.status({ messageId: reply.id, conversationId: reply.conversation.id, status: 'SENT' });
-      }
+      const conversation = reply.conversation;
       if (!announced) {
         publisher.message(toMessageDto(reply));
         await finish({ messageId });
+      }
+      const channel = channels[conversation.channel];
+      if (!channel) {
+        throw ApplicationFailure.nonRetryable(`No delivery adapter for the ${conversation.channel} channel in this deployment`, FailureTypes.channelNotConfigured);
+      }
+      await channel.deliver(reply, conversation);
+      if (await advanceStatus(em, reply.id, 'SENT')) {
+        publisher.status({ messageId: reply.id, conversationId: conversation.id, status: 'SENT' });
       }
       return { replyId: reply.id };
     },
 
     /** Records a permanent failure as a FAILED reply that says why, and tells the room. */
-    failReply: (input: FailReplyInput) => recordFailure(input),
-  };
-
-  /** Fails the reply (a PENDING one, or a new FAILED one), says why, and finishes the message. */
-  async function recordFailure(input: FailReplyInput): Promise<ReplyRef> {
-    const { em, message } = await loadUserMessage(input.messageId);
-    const conversationId = message.conversation.id;
-    const error = { type: input.type, message: input.reason };
-    publisher.typing(conversationId, false);
-
-    const existing = await findReply(em, input.messageId);
-    let replyId = existing?.id;
-    if (existing?.deliveryStatus === 'PENDING') {
-      if (await advanceStatus(em, existing.id, 'FAILED', { ...existing.metadata, error })) {
-        publisher.status({ messageId: existing.id, conversationId, status: 'FAILED' });
-      }
-    } else if (!existing) {
-      const reply = await saveReplyOnce(orm, {
-        id: input.replyId,
-        conversationId,
-        role: 'ASSISTANT',
-        content: '',
-        deliveryStatus: 'FAILED',
-        metadata: { error },
-        replyToId: input.messageId,
-      });
-      publisher.message(toMessageDto(reply));
-      publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
-      replyId = reply.id;
-    }
-    await finish({ messageId: input.messageId });
-    return { replyId: replyId! };
-  }
+    failReply: (input: FailReplyInput) => failReply(input),
+  });
 }

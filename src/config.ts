@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contracts.js';
+import { resolveJwtSecret } from './auth/jwt-secret.js';
 
 const optionalString = z
   .string()
@@ -8,8 +9,9 @@ const optionalString = z
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  JWT_SECRET: z.string().min(1).default('dev-secret-change-me'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  JWT_SECRET: optionalString,
+  NODE_ENV: optionalString,
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().default('./data'),
   TEMPORAL_ADDRESS: optionalString,
@@ -25,12 +27,15 @@ const schema = z.object({
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   EMBEDDED_LLM: z.enum(['true', 'false']).default('true'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  LLM_MAX_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  REPLY_MAX_CHARS: z.coerce.number().int().min(1).max(1_000_000).default(32_000),
   HISTORY_MAX_MESSAGES: z.coerce.number().int().positive().default(50),
   HISTORY_MAX_CHARS: z.coerce.number().int().positive().default(24_000),
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   TURN_RECHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  OUTBOX_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(60_000),
   WORKFLOW_BUNDLE_PATH: optionalString,
   REDIS_URL: optionalString,
   REDIS_STREAM_NAME: z.string().default('chatflow:socket.io'),
@@ -40,18 +45,24 @@ const schema = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
-/** Parses the environment once into a typed config; a bad value stops start-up with a clear message. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+/**
+ * Parses the environment once into a typed config; a bad value stops start-up with a clear message.
+ * `split`: the process is one role of several (api, worker), which must share every secret.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: boolean } = { split: false }) {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = parsed.data;
+  const jwt = resolveJwtSecret({ configured: c.JWT_SECRET, split: role.split, production: c.NODE_ENV === 'production', host: c.HOST, dataDir: c.DATA_DIR });
   return {
     port: c.PORT,
     host: c.HOST,
-    jwtSecret: c.JWT_SECRET,
+    jwtSecret: jwt.secret,
+    /** Set when no JWT_SECRET was configured and the loopback-only development secret is used. */
+    devSecretFile: jwt.devSecretFile,
     databaseUrl: c.DATABASE_URL,
     dataDir: c.DATA_DIR,
     temporal: {
@@ -66,7 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       startTimeoutMs: c.TEMPORAL_START_TIMEOUT_MS,
       turnRecheckSeconds: c.TURN_RECHECK_SECONDS,
     },
-    outbox: { intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS },
+    outbox: { intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS, abandonedAfterMs: c.OUTBOX_ABANDONED_AFTER_MS },
     llm: {
       apiKey: c.OPENAI_API_KEY,
       baseUrl: c.OPENAI_BASE_URL,
@@ -74,6 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** With neither a key nor a base URL: run the built-in echo model instead of failing every reply. */
       embedded: c.EMBEDDED_LLM === 'true' && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL,
       timeoutMs: c.LLM_TIMEOUT_MS,
+      /** `max_tokens` for chatbots that set none. */
+      maxTokens: c.LLM_MAX_TOKENS,
+      /** The longest reply text kept; a longer stream is cut there. */
+      replyMaxChars: c.REPLY_MAX_CHARS,
       historyMaxMessages: c.HISTORY_MAX_MESSAGES,
       historyMaxChars: c.HISTORY_MAX_CHARS,
     },

@@ -1,23 +1,25 @@
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createOrm } from './db/orm.js';
 import { startEchoLlm } from './llm/echo-llm.js';
 import { createLlmClient, type LlmClient } from './llm/llm.client.js';
+import { redactUrl } from './llm/redact-url.js';
 import type { Logger } from './logger.js';
 import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
-import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { connectTemporal, TemporalUnavailableError, type TemporalLink } from './temporal/link.js';
 
 export interface Deps {
   config: Config;
   logger: Logger;
   orm: MikroORM;
-  /** Shared by the worker and the client, so workflow starts can be eager. */
-  connection: NativeConnection;
-  client: Client;
+  /** Temporal, connected in the background when it does not answer at start. */
+  temporal: TemporalLink;
+  /** The Temporal client; throws TemporalUnavailableError until the first connection succeeded. */
+  readonly client: Client;
   llm: LlmClient;
   /** Which LLM answers, for the start-up banner. */
   llmDescription: string;
@@ -53,12 +55,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     }
     const orm = await createOrm({ url: config.databaseUrl, dataDir: config.dataDir });
     opened.push(() => orm.close());
-    const connection = await NativeConnection.connect({ address: config.temporal.address ?? devServer!.address });
-    opened.push(() => connection.close());
-    await ensureSearchAttributes(connection, config.temporal.namespace);
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const temporal = connectTemporal({ address: config.temporal.address ?? devServer!.address, namespace: config.temporal.namespace, logger });
+    opened.push(() => temporal.close());
+    // The embedded server is ours and up: connect before going on. A remote one may come later.
+    if (devServer) await temporal.ready;
     let llmConfig = config.llm;
-    let llmDescription = config.llm.baseUrl ?? (config.llm.apiKey ? 'OpenAI' : 'not configured: every reply fails (set OPENAI_API_KEY)');
+    let llmDescription = (config.llm.baseUrl && redactUrl(config.llm.baseUrl)) ?? (config.llm.apiKey ? 'OpenAI' : 'not configured: every reply fails (set OPENAI_API_KEY)');
     if (config.llm.embedded) {
       const echo = await startEchoLlm();
       opened.push(() => echo.close());
@@ -75,8 +77,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       logger,
       bus,
       orm,
-      connection,
-      client,
+      temporal,
+      get client() {
+        const session = temporal.current();
+        if (!session) throw new TemporalUnavailableError(temporal.address);
+        return session.client;
+      },
       llm: createLlmClient(llmConfig),
       llmDescription,
       temporalUiUrl: config.temporal.uiUrl ?? devServer?.uiUrl,

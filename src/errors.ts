@@ -1,7 +1,7 @@
 /** Domain errors that the HTTP layer maps to problem+json and the gateway maps to ack errors. */
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 503,
     readonly title: string,
     message: string,
   ) {

@@ -28,12 +28,20 @@ export type Route = { responder: 'LLM' | 'NONE'; reason?: string; myTurn: boolea
 /** Signal to a waiting message flow: the message before it is done, check your turn again. */
 export const PREDECESSOR_DONE_SIGNAL = 'predecessorDone';
 
+/** Attempts of one generate activity: LLM 5xx, 429, timeouts and connection errors are retried this often. */
+export const LLM_MAX_ATTEMPTS = 6;
+
 export interface GenerateInput {
   messageId: string;
   conversationId?: string;
   seq?: number;
   /** The id the reply gets if this attempt is the one that saves it. */
   replyId: string;
+  /**
+   * How many generate activities ran before this one (each database outage starts a new one):
+   * streamed deltas number their attempts across all of them, so a client never sees one twice.
+   */
+  round?: number;
 }
 
 export interface ReplyRef {
@@ -54,8 +62,10 @@ export interface DeliverInput {
 export interface FailReplyInput {
   messageId: string;
   replyId: string;
-  reason: string;
+  /** The failure type (FailureTypes); what clients see is the public text for it. */
   type: string;
+  /** The raw detail, for the logs only (the workflow's own failure carries it too). */
+  reason: string;
 }
 
 export type MessageFlowResult =
@@ -67,8 +77,22 @@ export const FailureTypes = {
   llmRejected: 'LlmRejected',
   llmNotConfigured: 'LlmNotConfigured',
   llmUnavailable: 'LlmUnavailable',
+  channelNotConfigured: 'ChannelNotConfigured',
   messageNotFound: 'MessageNotFound',
   replyFailed: 'ReplyFailed',
   flowCancelled: 'FlowCancelled',
   flowEnded: 'FlowEnded',
+  /** Not a reason to give up: steps that meet it wait for the database to come back. */
+  databaseUnavailable: 'DatabaseUnavailable',
+  /** Anything unexpected that kept failing: a bug, with the detail in the logs and the workflow. */
+  internal: 'InternalError',
 } as const;
+
+/** Failures no retry can fix. */
+export const PERMANENT_FAILURES: string[] = [
+  FailureTypes.llmRejected,
+  FailureTypes.llmNotConfigured,
+  FailureTypes.channelNotConfigured,
+  FailureTypes.messageNotFound,
+  FailureTypes.internal,
+];

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { startAppProcess } from '../../test/support/app-process.js';
 import { freePort } from '../../test/support/ports.js';
 
 export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const JWT_SECRET = 'bench-secret';
+// Random per run: the product refuses short or well-known secrets.
+export const JWT_SECRET = randomBytes(48).toString('base64url');
 
 export interface BenchApp {
   url: string;
@@ -15,6 +17,10 @@ export interface BenchApp {
   db: pg.Pool;
   /** Resident set size of the all-in-one process, in MiB. */
   rssMiB(): number;
+  /** The all-in-one process (its embedded Temporal dev server is its child). */
+  pid: number;
+  /** What the process printed (stdout and stderr), e.g. its warnings with BENCH_APP_ENV='LOG_LEVEL=info'. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
     TEMPORAL_DEV_TUNED: String(options.tuned),
     OPENAI_BASE_URL: options.llmUrl,
     LOG_LEVEL: 'error',
+    // e.g. BENCH_APP_ENV='TURN_RECHECK_SECONDS=5 LOG_LEVEL=info' for experiments with the product's config
+    ...Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)])),
   },
   // e.g. BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the product process
   60_000,
@@ -55,6 +63,8 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
     temporalAddress: `127.0.0.1:${devPort}`,
     databaseUrl,
     db,
+    pid,
+    output: app.output,
     rssMiB: () => {
       const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
       return Math.round(kb / 1024);

@@ -4,7 +4,10 @@ import { apiClient, type Api } from '../../test/support/harness.js';
 export interface Watcher {
   socket: Socket;
   subscribe(conversationId: string): Promise<void>;
-  /** Resolves with the arrival time of the next assistant message of the conversation after `afterSeq`. */
+  /**
+   * Resolves with an assistant message of the conversation after `afterSeq` and its arrival time,
+   * also when it arrived before the call (a reply can beat the 202 to a busy client).
+   */
   nextReply(conversationId: string, afterSeq: number): Promise<{ at: number; message: any }>;
   /** Resolves when the message's status becomes `status` (its flow's last visible step for SENT). */
   statusReached(messageId: string, status: string): Promise<void>;
@@ -19,6 +22,7 @@ export async function watch(url: string, token: string): Promise<Watcher> {
   const listeners: ((event: string, payload: any, at: number) => void)[] = [];
   const statuses = new Map<string, Set<string>>();
   const statusWaiters: { messageId: string; status: string; resolve: () => void }[] = [];
+  const latestReply = new Map<string, { at: number; message: any }>();
   socket.onAny((event, payload) => {
     const at = performance.now();
     for (const l of listeners) l(event, payload, at);
@@ -32,6 +36,7 @@ export async function watch(url: string, token: string): Promise<Watcher> {
       }
     }
     if (event !== 'message' || payload.role !== 'ASSISTANT') return;
+    if (payload.seq > (latestReply.get(payload.conversationId)?.message.seq ?? 0)) latestReply.set(payload.conversationId, { at, message: payload });
     const list = waiting.get(payload.conversationId) ?? [];
     for (const w of list.filter((w) => payload.seq > w.afterSeq)) {
       w.resolve({ at, message: payload });
@@ -50,6 +55,8 @@ export async function watch(url: string, token: string): Promise<Watcher> {
     },
     nextReply: (conversationId, afterSeq) =>
       new Promise((resolve) => {
+        const latest = latestReply.get(conversationId);
+        if (latest && latest.message.seq > afterSeq) return resolve(latest);
         const list = waiting.get(conversationId) ?? [];
         list.push({ afterSeq, resolve });
         waiting.set(conversationId, list);

@@ -1,40 +1,27 @@
 import { send, watch } from '../lib/client.js';
 import { summarize } from '../lib/stats.js';
+import { chat, e2eOf, openConversations } from './chat.js';
 import { user, type BenchContext } from './context.js';
 
-/** 500 messages over 50 conversations, 50 at a time; then 20 messages into one conversation in 200 ms. */
+/**
+ * 50 conversations chatting at once, 10 messages each (500): each sends its next message as soon as
+ * it sees the previous reply's event — like the ceiling's 50 senders that each await a result.
+ * Then 20 messages into one conversation within 200 ms. `samples` are per message (for timelines).
+ */
 export async function burstPhase(ctx: BenchContext, conversations = 50, perConversation = 10) {
   const watcher = await watch(ctx.app.url, ctx.token);
-  const e2e: number[] = [];
+  const opened = await openConversations(ctx, watcher, conversations, 'burst');
   const began = performance.now();
-  await Promise.all(
-    Array.from({ length: conversations }, async (_, c) => {
-      const externalUserId = user(`burst${c}`);
-      let conversationId: string | undefined;
-      for (let i = 0; i < perConversation; i++) {
-        const sent = await send(ctx.api, { chatbotId: ctx.chatbotId, conversationId, externalUserId, content: `burst ${c}.${i}`, channel: 'WIDGET' });
-        if (!conversationId) {
-          conversationId = sent.conversation.id as string;
-          await watcher.subscribe(conversationId);
-          // The reply may have been emitted before the subscription: fall back to the history.
-          await Promise.race([watcher.nextReply(conversationId, sent.message.seq), replyInHistory(ctx, conversationId, sent.message.seq)]);
-          e2e.push(performance.now() - sent.startedAt);
-          continue;
-        }
-        const reply = await watcher.nextReply(conversationId, sent.message.seq);
-        e2e.push(reply.at - sent.startedAt);
-      }
-    }),
-  );
+  const samples = await chat(ctx, watcher, opened, perConversation);
   const seconds = (performance.now() - began) / 1000;
   const total = conversations * perConversation;
 
   // One conversation, 20 messages within 200 ms.
   const externalUserId = user('order');
-  const opened = await send(ctx.api, { chatbotId: ctx.chatbotId, externalUserId, content: 'open', channel: 'WIDGET' });
-  const conversationId = opened.conversation.id;
+  const opened1 = await send(ctx.api, { chatbotId: ctx.chatbotId, externalUserId, content: 'open', channel: 'WIDGET' });
+  const conversationId = opened1.conversation.id;
   await watcher.subscribe(conversationId);
-  await replyInHistory(ctx, conversationId, opened.message.seq);
+  await replyInHistory(ctx, conversationId, opened1.message.seq);
   const replies: { content: string; at: number }[] = [];
   watcher.onEvent((event, payload, at) => {
     if (event === 'message' && payload.role === 'ASSISTANT' && payload.conversationId === conversationId) replies.push({ content: payload.content, at });
@@ -50,8 +37,9 @@ export async function burstPhase(ctx: BenchContext, conversations = 50, perConve
   const inOrder = replies.every((r, i) => r.content === `Echo: ${sent[i]!.message.content}`);
   watcher.close();
   return {
-    burst: { messages: total, conversations, concurrency: conversations, seconds, perSecond: total / seconds, e2e: summarize(e2e) },
+    burst: { messages: total, conversations, concurrency: conversations, seconds, perSecond: total / seconds, e2e: summarize(e2eOf(samples)), accept: summarize(samples.map((s) => s.acceptedAt - s.postAt)) },
     oneConversation: { messages: 20, sentWithinMs: Math.round(sent.length && Math.max(...sent.map((s) => s.startedAt)) - orderStart), msUntil20thReply: Math.round(replies[19]!.at - orderStart), inOrder },
+    samples,
   };
 }
 

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Middleware } from 'koa';
 import { NotFoundError } from '@mikro-orm/core';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -13,14 +14,21 @@ export interface Problem {
   errors?: { path: string; message: string }[];
 }
 
+/** How long a client should wait before retrying a request that met a database outage. */
+const RETRY_AFTER_SECONDS = 5;
+
+/** What a client is told for errors raised by Koa middleware (http-errors), by status. */
+const MIDDLEWARE_DETAILS: Record<number, string> = {
+  400: 'Malformed JSON body',
+  401: 'Missing or invalid token',
+  413: 'Request body is larger than 64 KiB',
+  415: 'Unsupported media type, charset or Content-Encoding (send application/json, UTF-8; gzip, deflate and br are accepted)',
+};
+
+const problem = (status: number, detail: string): Problem => ({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail });
+
 /** RFC 9457 problem for any error; 5xx never carries internals. */
 function toProblem(err: unknown): Problem {
-  const problem = (status: number, detail: string): Problem => ({
-    type: 'about:blank',
-    title: STATUS_CODES[status] ?? 'Error',
-    status,
-    detail,
-  });
   if (err instanceof ZodError) {
     return {
       ...problem(400, 'The request is invalid'),
@@ -29,19 +37,26 @@ function toProblem(err: unknown): Problem {
   }
   if (err instanceof AppError) return problem(err.status, err.message);
   if (err instanceof NotFoundError) return problem(404, 'Not found');
+  if (isDatabaseUnavailable(err)) {
+    return problem(503, 'The service is briefly unavailable and stored nothing; retry shortly (with the same Idempotency-Key for sends)');
+  }
+  if (isUndecodableBody(err)) return problem(400, 'The request body does not match its Content-Encoding');
   const status = httpStatusOf(err);
-  if (status === 401) return problem(401, 'Missing or invalid token');
-  if (status === 413) return problem(413, 'Request body is larger than 64 KiB');
-  if (status === 415) return problem(415, 'Only application/json bodies are accepted');
-  if (status === 400) return problem(400, 'Malformed JSON body');
+  if (status !== undefined) return problem(status, MIDDLEWARE_DETAILS[status] ?? STATUS_CODES[status] ?? 'Bad request');
   return problem(500, 'An unexpected error occurred');
 }
 
-/** Status set by Koa middleware errors (http-errors: koa-jwt, the body parser). */
+/** Status set by Koa middleware errors (http-errors: koa-jwt, the body parser, the router). */
 function httpStatusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { status, expose } = err as { status?: unknown; expose?: unknown };
   return typeof status === 'number' && status >= 400 && status < 500 && expose !== false ? status : undefined;
+}
+
+/** A body that claims gzip/deflate/br but is not: zlib's errors carry a Z_* code. */
+function isUndecodableBody(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** The one error middleware, registered first: every failure leaves as application/problem+json. */
@@ -49,13 +64,19 @@ export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'Not Found', 'No such endpoint');
+      // The router answers unknown paths and methods without a body: give them one like any error.
+      if (ctx.body === undefined && [404, 405, 501].includes(ctx.status)) {
+        if (ctx.status !== 404 && ctx.response.get('Allow')) throw new AppError(405, 'Method Not Allowed', `Use ${ctx.response.get('Allow')} on this endpoint`);
+        throw new AppError(404, 'Not Found', 'No such endpoint');
+      }
     } catch (err) {
-      const problem = toProblem(err);
-      if (problem.status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, err });
-      ctx.status = problem.status;
+      const body = toProblem(err);
+      if (body.status === 503) logger.warn('request met a database outage', { method: ctx.method, path: ctx.path, err: String(err) });
+      else if (body.status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, err });
+      ctx.status = body.status;
+      if (body.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       ctx.type = 'application/problem+json';
-      ctx.body = problem;
+      ctx.body = body;
     }
   };
 }

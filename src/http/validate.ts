@@ -14,3 +14,41 @@ export const intParam = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 export const uuidParam = z.object({ id: z.uuid() });
+
+const NOT_STORABLE = 'must be valid Unicode text without NUL characters';
+
+/**
+ * Text PostgreSQL stores as given: it rejects NUL in text and jsonb, rejects lone UTF-16
+ * surrogates in jsonb and would silently replace them in text. Such input is refused, not altered.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
+
+/** A string field that reaches PostgreSQL: every one goes through this. */
+export const storableText = () => z.string().refine(isStorableText, NOT_STORABLE);
+
+const MAX_JSON_DEPTH = 32;
+
+/** The first problem of a JSON value bound for a jsonb column: unstorable keys or strings, or nesting too deep. */
+function jsonProblem(value: unknown, depth = 0): string | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : NOT_STORABLE;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth >= MAX_JSON_DEPTH) return `must not nest deeper than ${MAX_JSON_DEPTH} levels`;
+  for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    if (typeof key === 'string' && !isStorableText(key)) return `keys ${NOT_STORABLE}`;
+    const problem = jsonProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A JSON object bound for a jsonb column, at most `maxBytes` as JSON. */
+export const storableJsonObject = (maxBytes: number) =>
+  z
+    .record(z.string(), z.unknown())
+    .superRefine((value, ctx) => {
+      const problem = jsonProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      else if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes / 1024} KiB as JSON` });
+    });

@@ -8,21 +8,31 @@ export interface ChatMessage {
 export interface ChatRequest {
   model: string;
   temperature?: number;
+  /** Sent as `max_tokens`, which every OpenAI-compatible server understands. */
+  maxTokens: number;
   messages: ChatMessage[];
 }
 
 export interface StreamOptions {
   signal?: AbortSignal;
-  /** Each piece of text as the model produces it. */
+  /** Each piece of text as the model produces it (within `maxChars`). */
   onDelta?: (text: string) => void;
+  /** The reply is cut here and the stream closed: what is saved and shown never exceeds it. */
+  maxChars: number;
+}
+
+export interface Completion {
+  text: string;
+  /** The model stopped at `max_tokens`, or the text was cut at `maxChars`. */
+  truncated: boolean;
 }
 
 export interface LlmClient {
   /** False when neither an API key nor a base URL is configured: every call would fail. */
   readonly configured: boolean;
   readonly defaultModel: string;
-  /** Streams a chat completion and resolves with the full text. */
-  complete(request: ChatRequest, options?: StreamOptions): Promise<string>;
+  /** Streams a chat completion and resolves with its text, storable as it is (no NUL, no lone surrogates). */
+  complete(request: ChatRequest, options: StreamOptions): Promise<Completion>;
 }
 
 export interface LlmConfig {
@@ -50,20 +60,30 @@ export function createLlmClient(config: LlmConfig): LlmClient {
   return {
     configured,
     defaultModel: config.defaultModel,
-    async complete(request, options = {}) {
+    async complete(request, options) {
       if (!client) throw new Error('LLM is not configured');
       const stream = await client.chat.completions.create(
-        { model: request.model, temperature: request.temperature, messages: request.messages, stream: true },
+        { model: request.model, temperature: request.temperature, max_tokens: request.maxTokens, messages: request.messages, stream: true },
         { signal: options.signal },
       );
       let text = '';
+      let truncated = false;
       for await (const chunk of stream) {
-        const delta = chunk.choices[0]?.delta?.content;
+        const choice = chunk.choices[0];
+        if (choice?.finish_reason === 'length') truncated = true;
+        // PostgreSQL cannot store NUL; a model can emit it.
+        let delta = choice?.delta?.content?.replaceAll('\u0000', '');
         if (!delta) continue;
+        const over = text.length + delta.length > options.maxChars;
+        if (over) delta = delta.slice(0, options.maxChars - text.length);
         text += delta;
-        options.onDelta?.(delta);
+        if (delta) options.onDelta?.(delta);
+        if (over) {
+          truncated = true;
+          break; // closes the stream: no more tokens are paid for
+        }
       }
-      return text;
+      return { text: text.toWellFormed(), truncated };
     },
   };
 }

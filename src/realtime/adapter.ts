@@ -4,6 +4,8 @@ import { createClient } from 'redis';
 export interface RealtimeBus {
   /** A Socket.IO adapter factory sharing rooms and events with every process on the same stream. */
   adapter: ReturnType<typeof createAdapter>;
+  /** Rejects when Redis does not answer (readiness). */
+  ping(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export async function connectRealtimeBus(options: { url: string; streamName: str
   await client.connect();
   return {
     adapter: createAdapter(client, { streamName: options.streamName, maxLen: options.maxLen, blockTimeInMs: 500 }),
+    ping: () => client.ping(),
     close: async () => {
       await client.quit().catch(() => client.destroy());
     },

@@ -39,6 +39,8 @@ export interface ServerToClientEvents {
   typing: (event: TypingEvent) => void;
   'message:delta': (event: DeltaEvent) => void;
   ready: (info: { recovered: boolean }) => void;
+  /** The token's `exp` passed: the server disconnects right after; reconnect with a fresh token. */
+  'session:expired': (info: { expiredAt: string }) => void;
 }
 
 export interface ClientToServerEvents {
@@ -50,4 +52,6 @@ export interface ClientToServerEvents {
 
 export interface SocketData {
   customerId: string;
+  /** The token's `exp` in ms, when it has one: the socket is disconnected then. */
+  expiresAt?: number;
 }

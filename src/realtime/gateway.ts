@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Server, type ServerOptions } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { z, ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
 import { AppError, notFound } from '../errors.js';
@@ -49,7 +49,9 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
 
   nsp.use((socket, next) => {
     try {
-      socket.data.customerId = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
+      const { customerId, expiresAt } = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
+      socket.data.customerId = customerId;
+      socket.data.expiresAt = expiresAt;
       next();
     } catch {
       next(new Error('unauthorized'));
@@ -57,6 +59,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
   });
 
   nsp.on('connection', (socket) => {
+    endAtExpiry(socket);
     const handle = (event: keyof ClientToServerEvents, run: (payload: unknown) => Promise<unknown>) =>
       socket.on(event, async (payload: unknown, ack?: AckCallback) => {
         const reply = typeof ack === 'function' ? ack : () => undefined;
@@ -103,6 +106,30 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
   });
 
   return io;
+}
+
+/** setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): longer waits re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A socket lives no longer than its token: at `exp` it is told (`session:expired`) and
+ * disconnected; the client reconnects with a fresh token and catches up with `?after=`.
+ */
+function endAtExpiry(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>): void {
+  const expiresAt = socket.data.expiresAt;
+  if (expiresAt === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    const left = expiresAt - Date.now();
+    if (left > 0) {
+      timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
+      return;
+    }
+    socket.emit('session:expired', { expiredAt: new Date(expiresAt).toISOString() });
+    socket.disconnect(true);
+  };
+  check();
+  socket.on('disconnect', () => clearTimeout(timer));
 }
 
 function toAckError(err: unknown, logger: Logger): Ack {

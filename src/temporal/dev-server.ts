@@ -19,6 +19,8 @@ export interface DevServerOptions {
   searchAttributes?: boolean;
   /** Remembers the server's pid so a server orphaned by a crash of ours is stopped on the next start. */
   pidFile?: string;
+  /** Further `KEY=JSON` dynamic-config values (tests shorten the server's timers with them). */
+  dynamicConfig?: string[];
 }
 
 export interface DevServer {
@@ -47,6 +49,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   }
   if (options.tuned !== false) for (const value of TUNING) args.push('--dynamic-config-value', value);
+  for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
 
   const reaped = options.pidFile ? reapOrphan(options.pidFile) : false;
   const address = `127.0.0.1:${options.port}`;

@@ -6,12 +6,16 @@ import {
 } from '@temporalio/client';
 import { messageWorkflowId, PREDECESSOR_DONE_SIGNAL, type MessageFlowInput } from '../../workflows/contracts.js';
 import type { Logger } from '../logger.js';
+import { TemporalUnavailableError, type TemporalLink } from './link.js';
 import { ChatbotIdKey, ConversationIdKey } from './search-attributes.js';
 
 export interface FlowStarterOptions {
   taskQueue: string;
-  /** Only when a worker polls the same task queue in this process (eager start needs it). */
-  eager: boolean;
+  /**
+   * Whether to ask for an eager start now: only when a worker of the same task queue runs in this
+   * process (eager start needs it), and only while it is lightly loaded (see startAllInOne).
+   */
+  eager: () => boolean;
   turnRecheckSeconds?: number;
   /** How long a start may take before the caller gives up and leaves the message to the outbox. */
   timeoutMs: number;
@@ -21,10 +25,13 @@ export type StartMessageFlow = (input: MessageFlowInput) => Promise<void>;
 
 /**
  * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the message's
- * and duplicates are rejected even after the first run closed, so a flow never runs twice.
+ * and duplicates are rejected even after the first run closed, so a flow never runs twice. Before
+ * Temporal first answered, it fails at once (the message waits in the outbox).
  */
-export function createFlowStarter(client: Client, options: FlowStarterOptions): StartMessageFlow {
+export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOptions): StartMessageFlow {
   return async (input) => {
+    const client = temporal.current()?.client;
+    if (!client) throw new TemporalUnavailableError(temporal.address);
     try {
       await client.withDeadline(Date.now() + options.timeoutMs, () =>
         client.workflow.start('MessageWorkflow', {
@@ -36,7 +43,7 @@ export function createFlowStarter(client: Client, options: FlowStarterOptions): 
             { key: ConversationIdKey, value: input.conversationId },
             { key: ChatbotIdKey, value: input.chatbotId },
           ],
-          requestEagerStart: options.eager,
+          requestEagerStart: options.eager(),
         }),
       );
     } catch (err) {

@@ -1,44 +1,86 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { FailureTypes } from '../../workflows/contracts.js';
 import type { Logger } from '../logger.js';
 import { deleteExpiredKeys } from '../modules/messages/idempotency.store.js';
-import { findUnstartedFlows, markFlowStarted } from '../modules/messages/turns.store.js';
-import type { StartMessageFlow } from './flows.js';
+import { createReplyFailer } from '../modules/messages/reply-failure.js';
+import { createTurnFinisher } from '../modules/messages/turn-finisher.js';
+import { findLongUnfinished, findUnstartedFlows, isDone, markFlowStarted } from '../modules/messages/turns.store.js';
+import type { Publisher } from '../realtime/publisher.js';
+import { createFlowInspector, createTurnNotifier, type StartMessageFlow } from './flows.js';
+import { TemporalUnavailableError, type TemporalLink } from './link.js';
 
 export interface OutboxSweeperOptions {
   orm: MikroORM;
+  temporal: TemporalLink;
   startFlow: StartMessageFlow;
+  publisher: Publisher;
   logger: Logger;
   intervalMs: number;
   /** Messages younger than this are left to the request that saved them. */
   graceMs: number;
+  /** A started message not done after this long has its flow checked (closed by ops: FAILED). */
+  abandonedAfterMs: number;
 }
 
 /**
- * Keeps the 202 promise: a saved user message whose flow was never started (Temporal unreachable
- * at the time, or the process died right after saving) is started here. Starting twice is
- * harmless, so several processes may sweep at once.
+ * Keeps the 202 promise. Starts the flow of every saved user message that has none (Temporal was
+ * unreachable, or the process died right after saving); one message whose start fails does not
+ * hold up the others. And finishes, as FAILED (FlowEnded), a message whose flow was closed before
+ * it finished, when no later message of its conversation would notice. Starting twice and failing
+ * twice are harmless, so several processes may sweep at once.
  */
 export function startOutboxSweeper(options: OutboxSweeperOptions) {
-  const { orm, startFlow, logger } = options;
+  const { orm, temporal, startFlow, publisher, logger } = options;
   let running: Promise<void> | undefined;
   let stopped = false;
   let sweeps = 0;
+  let lastAbandonedCheck = Date.now();
 
-  const sweep = async () => {
+  const startUnstarted = async () => {
     const em = orm.em.fork();
     for (const flow of await findUnstartedFlows(em, options.graceMs)) {
       if (stopped) return;
-      await startFlow(flow);
-      await markFlowStarted(em, flow.messageId);
-      logger.info('started a flow from the outbox', { messageId: flow.messageId });
+      try {
+        await startFlow(flow);
+        await markFlowStarted(em, flow.messageId);
+        logger.info('started a flow from the outbox', { messageId: flow.messageId });
+      } catch (err) {
+        if (isTemporalUnreachable(err)) throw err; // the rest would fail the same way: next sweep
+        logger.error('could not start a flow from the outbox; will retry', { messageId: flow.messageId, err });
+      }
     }
-    if (sweeps++ % 60 === 0) await deleteExpiredKeys(em);
+  };
+
+  const finishAbandoned = async (client: NonNullable<ReturnType<TemporalLink['current']>>['client']) => {
+    const flowIsOpen = createFlowInspector(client);
+    const failReply = createReplyFailer({ orm, publisher, logger, finish: createTurnFinisher(orm, createTurnNotifier(client, logger)) });
+    for (const messageId of await findLongUnfinished(orm.em.fork(), options.abandonedAfterMs)) {
+      if (stopped) return;
+      try {
+        if ((await flowIsOpen(messageId)) || (await isDone(orm.em.fork(), messageId))) continue;
+        await failReply({ messageId, replyId: crypto.randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
+      } catch (err) {
+        if (isTemporalUnreachable(err)) throw err;
+        logger.error('could not finish an abandoned message; will retry', { messageId, err });
+      }
+    }
+  };
+
+  const sweep = async () => {
+    const session = temporal.current();
+    if (!session) return; // nothing can start before Temporal first answers; readiness says so
+    await startUnstarted();
+    if (Date.now() - lastAbandonedCheck >= options.abandonedAfterMs / 2) {
+      lastAbandonedCheck = Date.now();
+      await finishAbandoned(session.client);
+    }
+    if (sweeps++ % 60 === 0) await deleteExpiredKeys(orm.em.fork());
   };
 
   const timer = setInterval(() => {
     if (running) return;
     running = sweep()
-      .catch((err) => logger.warn('outbox sweep failed; will retry', { err: err instanceof Error ? err.message : String(err) }))
+      .catch((err) => logger.warn('outbox sweep stopped early; will retry', { err: err instanceof Error ? err.message : String(err) }))
       .finally(() => (running = undefined));
   }, options.intervalMs);
 
@@ -49,4 +91,14 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
       await running;
     },
   };
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED anywhere in the chain: Temporal itself is out of reach. */
+function isTemporalUnreachable(err: unknown): boolean {
+  for (let current = err, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof TemporalUnavailableError) return true;
+    const code = (current as { code?: unknown }).code;
+    if (code === 14 || code === 4) return true;
+  }
+  return false;
 }

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEnv } from '../support/env.js';
 import { apiClient, connectSocket, createChatbot, tokenFor, waitFor } from '../support/harness.js';
-import { startAppProcess, type AppProcess } from '../support/app-process.js';
+import { spawnApp, splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
 import { freePort } from '../support/ports.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chatflow-start-'));
@@ -28,7 +28,6 @@ describe('npm start with nothing configured', () => {
     const [temporalPort, uiPort] = [await freePort(), await freePort()];
     const env = {
       PORT: '0', // the app reports the port it got
-      JWT_SECRET: 'start-secret',
       DATA_DIR: dataDir,
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
@@ -40,8 +39,12 @@ describe('npm start with nothing configured', () => {
       expect(running.temporalUiUrl).toBe(`http://127.0.0.1:${uiPort}`);
       expect(running.output()).toMatch(/LLM: +built-in echo model at http:\/\/127\.0\.0\.1:\d+\/v1/);
       expect((await fetch(running.temporalUiUrl)).status).toBe(200);
+      // No JWT_SECRET on loopback: a development secret of its own, said loudly, kept in DATA_DIR.
+      expect(running.output()).toContain(`WARNING: JWT_SECRET is not set. Tokens are signed with a development secret kept in ${join(dataDir, 'dev-jwt-secret')}`);
+      const devSecret = readFileSync(join(dataDir, 'dev-jwt-secret'), 'utf8').trim();
+      expect(devSecret.length).toBeGreaterThanOrEqual(32);
 
-      const token = tokenFor(`start-${crypto.randomUUID()}`, {}, 'start-secret');
+      const token = tokenFor(`start-${crypto.randomUUID()}`, {}, devSecret);
       const api = apiClient(running.url, token);
       const bot = await createChatbot(api);
       const hello = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'hello', channel: 'WIDGET' } });
@@ -62,6 +65,8 @@ describe('npm start with nothing configured', () => {
       expect(await portOpen(temporalPort)).toBe(false); // the embedded dev server stopped with it
 
       running = await startAppProcess(env);
+      // The same development secret after a restart: tokens stay valid.
+      expect(readFileSync(join(dataDir, 'dev-jwt-secret'), 'utf8').trim()).toBe(devSecret);
       const again = apiClient(running.url, token);
       const history = await again('GET', `/messages/conversation/${conversationId}`);
       expect(history.body.data.map((m: any) => m.content)).toEqual(['hello', 'Echo: hello', 'persist me', 'Echo: persist me']);
@@ -85,6 +90,30 @@ describe('npm start with nothing configured', () => {
       running = undefined;
     } finally {
       running?.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a stop asked for during start-up', () => {
+  it('is handled in order (exit 0), not by the default signal action', async () => {
+    // A database that accepts connections and never answers holds the process inside its start-up.
+    const held: Socket[] = [];
+    let reached!: () => void;
+    const startingUp = new Promise<void>((resolve) => (reached = resolve));
+    const silentDatabase = createServer((socket) => (held.push(socket), reached()));
+    await new Promise<void>((resolve) => silentDatabase.listen(0, '127.0.0.1', resolve));
+    const { port } = silentDatabase.address() as AddressInfo;
+    const app = spawnApp(splitRoleEnv({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/never`, DATA_DIR: dataDir }));
+    try {
+      await startingUp;
+      app.child.kill('SIGTERM');
+      // Positive signal either way: the process says it is shutting down, or it is gone.
+      await Promise.race([waitFor(async () => app.output().includes('SIGTERM: shutting down'), 20_000, 'the shutdown notice'), app.exited]);
+      for (const socket of held) socket.destroy(); // the start-up now fails, and the stop goes on
+      expect({ exit: await app.exited, output: app.output() }).toEqual({ exit: 0, output: 'SIGTERM: shutting down\n' });
+    } finally {
+      app.child.kill('SIGKILL');
+      silentDatabase.close();
     }
   });
 });

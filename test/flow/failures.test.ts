@@ -77,12 +77,16 @@ describe('permanent failures fail fast and say why', () => {
 
       const replies = (await messagesOf(conversation.id)).filter((m) => m.role === 'ASSISTANT');
       expect(replies).toHaveLength(1);
+      // Clients get a stable type and a sentence written for them; the provider's own text stays
+      // in the workflow failure (above) and the logs, never in the API or on the socket.
       expect(replies[0]).toMatchObject({
         deliveryStatus: 'FAILED',
         content: '',
-        metadata: { error: { type: 'LlmRejected', message: expect.stringContaining('400') } },
+        metadata: { error: { type: 'LlmRejected', message: 'The language model refused to answer this message.' } },
       });
-      expect(replies[0].metadata.error.message).toContain('model does not exist');
+      expect(JSON.stringify(await messagesOf(conversation.id))).not.toContain('model does not exist');
+      await socket.waitFor((e) => e.event === 'message' && e.payload.role === 'ASSISTANT');
+      expect(JSON.stringify(socket.events)).not.toContain('model does not exist');
 
       const status = await socket.waitFor((e) => e.event === 'message:status');
       expect(status.payload).toEqual({ messageId: replies[0].id, conversationId: conversation.id, status: 'FAILED' });
@@ -99,10 +103,13 @@ describe('permanent failures fail fast and say why', () => {
       const bot = await createChatbot(bareApi);
       const { conversation, socket, handle } = await sendWatched('anyone there?', { app: bare, api: bareApi, token, chatbotId: bot.id });
       try {
-        await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+        const failure = await handle.result().catch((err: unknown) => err);
+        expect(failure).toBeInstanceOf(WorkflowFailedError);
+        // Ops see what to do about it in the workflow's failure.
+        expect(String((failure as WorkflowFailedError).cause?.message)).toContain('OPENAI_API_KEY');
         const replies = (await messagesOf(conversation.id, bareApi)).filter((m) => m.role === 'ASSISTANT');
         expect(replies).toEqual([
-          expect.objectContaining({ deliveryStatus: 'FAILED', metadata: { error: { type: 'LlmNotConfigured', message: expect.stringContaining('OPENAI_API_KEY') } } }),
+          expect.objectContaining({ deliveryStatus: 'FAILED', metadata: { error: { type: 'LlmNotConfigured', message: 'No language model is configured to answer this chatbot.' } } }),
         ]);
         await socket.waitFor((e) => e.event === 'message:status' && e.payload.status === 'FAILED');
         expect(llm.requests).toHaveLength(0);

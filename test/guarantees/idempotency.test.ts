@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import pg from 'pg';
+import { startAppProcess } from '../support/app-process.js';
+import { testEnv } from '../support/env.js';
 import { apiClient, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp, settledHistory } from '../support/harness.js';
 
 let llm: FakeLlm;
@@ -41,7 +44,10 @@ describe('Idempotency-Key on POST /messages/send', () => {
 
     const conversationId = first.body.data.conversation.id;
     const rows = await settledHistory(api, conversationId);
-    expect(rows.map((m) => m.role)).toEqual(['USER', 'ASSISTANT']);
+    expect(rows.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
+      ['USER', 'hello', 'SENT'],
+      ['ASSISTANT', 'Echo: hello', 'SENT'],
+    ]);
     expect(await waitFor(async () => ((await flowsOf(conversationId)).length === 1 ? flowsOf(conversationId) : undefined), 15_000, 'visibility')).toEqual([
       `message-${first.body.data.message.id}`,
     ]);
@@ -59,8 +65,10 @@ describe('Idempotency-Key on POST /messages/send', () => {
 
     const conversationId = accepted[0]!.body.data.conversation.id;
     const rows = await settledHistory(api, conversationId);
-    expect(rows.filter((m) => m.role === 'USER')).toHaveLength(1);
-    expect(rows.filter((m) => m.role === 'ASSISTANT')).toHaveLength(1);
+    expect(rows.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
+      ['USER', 'hello', 'SENT'],
+      ['ASSISTANT', 'Echo: hello', 'SENT'],
+    ]);
     expect(await waitFor(async () => ((await flowsOf(conversationId)).length >= 1 ? flowsOf(conversationId) : undefined), 15_000, 'visibility')).toEqual([
       `message-${accepted[0]!.body.data.message.id}`,
     ]);
@@ -78,30 +86,6 @@ describe('Idempotency-Key on POST /messages/send', () => {
     expect(changed.contentType).toContain('application/problem+json');
     const rows = await settledHistory(api, first.body.data.conversation.id);
     expect(rows.map((m) => m.content)).toEqual(['original', 'Echo: original']);
-  });
-
-  it('answers 409 while the first request with the key is still in flight', async () => {
-    const key = `inflight-${crypto.randomUUID()}`;
-    const customerId = `idem-inflight-${crypto.randomUUID()}`;
-    const other = apiClient(app.url, tokenFor(customerId));
-    const bot = await createChatbot(other);
-    // Hold the conversation row lock so the first request stays in flight until we let go.
-    const seeded = await other('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'slow', content: 'seed', channel: 'WIDGET' } });
-    const conversationId = seeded.body.data.conversation.id;
-    const em = app.deps.orm.em.fork();
-    const sent: Promise<any>[] = [];
-    await em.transactional(async (tx) => {
-      await tx.execute('select 1 from conversation where id = ? for update', [conversationId]);
-      const payload = { chatbotId: bot.id, conversationId, externalUserId: 'slow', content: 'in flight', channel: 'WIDGET' };
-      sent.push(send(payload, key, other));
-      await waitFor(async () => (await app.deps.orm.em.fork().execute('select 1 from idempotency_key where key = ?', [key])).length === 1, 10_000, 'claim');
-      const second = await send(payload, key, other);
-      expect(second.status).toBe(409);
-    });
-    const first = await sent[0]!;
-    expect(first.status).toBe(202);
-    const replay = await send({ chatbotId: bot.id, conversationId, externalUserId: 'slow', content: 'in flight', channel: 'WIDGET' }, key, other);
-    expect(replay.body).toEqual(first.body);
   });
 
   it('scopes keys per customer', async () => {
@@ -127,10 +111,132 @@ describe('Idempotency-Key on POST /messages/send', () => {
     expect(long.body.errors[0].path).toBe('Idempotency-Key');
   });
 
-  it('keeps keys for at least 24 hours', async () => {
+  it('keeps a key for 24 hours: replayed just before, free for a new request after', async () => {
     const key = crypto.randomUUID();
-    await send(body('retention'), key);
-    const [row] = await app.deps.orm.em.fork().execute('select expires_at - created_at >= interval \'24 hours\' as kept from idempotency_key where key = ?', [key]);
-    expect(row.kept).toBe(true);
+    const first = await send(body('retention'), key);
+    await settledHistory(api, first.body.data.conversation.id, 2);
+    const age = (interval: string) =>
+      app.deps.orm.em.fork().execute(`update idempotency_key set created_at = now() - interval '${interval}', expires_at = now() - interval '${interval}' + interval '24 hours' where key = ?`, [key]);
+
+    await age('23 hours 59 minutes');
+    const replayed = await send(body('retention'), key);
+    expect(replayed.status).toBe(202);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body).toEqual(first.body);
+
+    await age('24 hours 1 minute');
+    const fresh = await send(body('retention'), key);
+    expect(fresh.status).toBe(202);
+    expect(fresh.headers.get('idempotent-replayed')).toBeNull();
+    expect(fresh.body.data.message.id).not.toBe(first.body.data.message.id);
+    const rows = await settledHistory(api, first.body.data.conversation.id, 4);
+    expect(rows.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
+      ['USER', 'hello', 'SENT'],
+      ['ASSISTANT', 'Echo: hello', 'SENT'],
+      ['USER', 'hello', 'SENT'],
+      ['ASSISTANT', 'Echo: hello', 'SENT'],
+    ]);
   });
+
+  it('answers 409 while the first request with the key is in flight, however long it takes, then replays it', async () => {
+    const key = `alive-${crypto.randomUUID()}`;
+    const other = apiClient(app.url, tokenFor(`idem-alive-${crypto.randomUUID()}`));
+    const bot = await createChatbot(other);
+    const seeded = await other('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'slow', content: 'seed', channel: 'WIDGET' } });
+    const conversationId = seeded.body.data.conversation.id;
+    const payload = { chatbotId: bot.id, conversationId, externalUserId: 'slow', content: 'slow one', channel: 'WIDGET' };
+    const holder = await holdConversation(conversationId);
+    try {
+      const first = send(payload, key, other);
+      await holder.waitUntilBlocking();
+      expect((await send(payload, key, other)).status).toBe(409);
+      // Longer than any lease a claim could have had (the earlier design's was 30 s).
+      await new Promise((resolve) => setTimeout(resolve, 31_000));
+      const duplicate = await send(payload, key, other);
+      expect(duplicate.status).toBe(409);
+      expect(duplicate.body).toMatchObject({ status: 409, title: 'Conflict' });
+      await holder.release();
+      expect((await first).status).toBe(202);
+      expect((await send(payload, key, other)).body).toEqual((await first).body);
+    } finally {
+      await holder.release();
+    }
+  }, 90_000);
+
+  it('frees the key of a request whose process died within seconds, and stores nothing of it', async () => {
+    const shared = testEnv();
+    const llm2 = await startFakeLlm();
+    const doomed = await startAppProcess({
+      PORT: '0',
+      JWT_SECRET: shared.jwtSecret,
+      DATABASE_URL: shared.databaseUrl,
+      TEMPORAL_ADDRESS: shared.temporalAddress,
+      TEMPORAL_TASK_QUEUE: `idem-dead-${crypto.randomUUID()}`,
+      OPENAI_BASE_URL: llm2.url,
+      WORKFLOW_BUNDLE_PATH: shared.workflowBundlePath,
+    });
+    const key = `dead-${crypto.randomUUID()}`;
+    const token = tokenFor(`idem-dead-${crypto.randomUUID()}`);
+    const viaDoomed = apiClient(doomed.url, token);
+    const bot = await createChatbot(viaDoomed);
+    const seeded = await viaDoomed('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'seed', channel: 'WIDGET' } });
+    const conversationId = seeded.body.data.conversation.id;
+    await settledHistory(viaDoomed, conversationId, 2);
+    const payload = { chatbotId: bot.id, conversationId, externalUserId: 'u', content: 'lost with its process', channel: 'WIDGET' };
+    const holder = await holdConversation(conversationId);
+    try {
+      const lost = send(payload, key, viaDoomed).catch((err: Error) => err);
+      await holder.waitUntilBlocking();
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      expect(String(await lost)).toContain('fetch failed'); // the client never got an answer
+      // Its transaction ends (and its lock with it) without waiting for the row it was waiting on.
+      await waitFor(async () => !(await holder.isBlocking()), 5_000, 'the dead request to let go');
+
+      const retried = send(payload, key, apiClient(app.url, token));
+      await holder.waitUntilBlocking();
+      await holder.release();
+      const accepted = await retried;
+      expect(accepted.status).toBe(202);
+      expect(accepted.headers.get('idempotent-replayed')).toBeNull();
+      const rows = await settledHistory(apiClient(app.url, token), conversationId, 4);
+      expect(rows.map((m) => [m.seq, m.role, m.content, m.deliveryStatus])).toEqual([
+        [1, 'USER', 'seed', 'SENT'],
+        [2, 'ASSISTANT', 'Echo: seed', 'SENT'],
+        [3, 'USER', 'lost with its process', 'SENT'],
+        [4, 'ASSISTANT', 'Echo: lost with its process', 'SENT'],
+      ]);
+    } finally {
+      await holder.release();
+      doomed.child.kill('SIGKILL');
+      await llm2.close();
+    }
+  }, 90_000);
 });
+
+/**
+ * Holds a conversation's row lock from a connection of the test's own, so a send into it stays in
+ * flight (inside its transaction, holding its key) until released.
+ */
+async function holdConversation(conversationId: string) {
+  const client = new pg.Client({ connectionString: testEnv().databaseUrl });
+  await client.connect();
+  const pid = (await client.query('select pg_backend_pid() as pid')).rows[0].pid as number;
+  await client.query('begin');
+  await client.query('select 1 from conversation where id = $1 for update', [conversationId]);
+  let released = false;
+  const probe = new pg.Client({ connectionString: testEnv().databaseUrl });
+  await probe.connect();
+  const isBlocking = async () => (await probe.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [pid])).rows[0].n > 0;
+  return {
+    isBlocking,
+    waitUntilBlocking: () => waitFor(isBlocking, 10_000, 'a send to wait on the held conversation'),
+    async release() {
+      if (released) return;
+      released = true;
+      await client.query('commit');
+      await client.end();
+      await probe.end();
+    },
+  };
+}

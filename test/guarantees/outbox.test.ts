@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/databases.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import { apiClient, createChatbot, startTestApp, tokenFor, waitFor, type TestApp } from '../support/harness.js';
 import { freePort } from '../support/ports.js';
@@ -8,13 +9,17 @@ let llm: FakeLlm;
 let temporal: DevServer | undefined;
 let app: TestApp | undefined;
 let port: number;
+let db: ScratchDatabase;
 
 beforeAll(async () => {
+  // Its own database too: while its Temporal server is down, no other suite's sweeper may see its messages.
+  db = await createScratchDatabase('outbox');
   llm = await startFakeLlm();
   port = await freePort();
   // This suite's own Temporal server: it is stopped in the middle of the test.
   temporal = await startDevServer({ port, uiPort: await freePort(), headless: true });
   app = await startTestApp({
+    DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporal.address,
     OPENAI_BASE_URL: llm.url,
     OUTBOX_SWEEP_INTERVAL_MS: '250',
@@ -26,6 +31,7 @@ afterAll(async () => {
   await app?.stop();
   await temporal?.stop();
   await llm?.close();
+  await db?.drop();
 });
 
 describe('the 202 promise', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
 import type { FakeLlm } from '../support/fake-llm.js';
-import { connectSocket, startScenario, waitFor, type Api, type Scenario, type TestApp, settledHistory } from '../support/harness.js';
+import { connectSocket, settledHistory, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
 
 let scenario: Scenario;
 let llm: FakeLlm;
@@ -18,78 +18,131 @@ afterAll(async () => {
   await scenario?.stop();
 });
 
+/** Sends one message and waits until its reply is settled: `total` messages, the last one a SENT reply. */
+async function sendAndSettle(externalUserId: string, content: string, total: number, conversationId?: string) {
+  const res = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WIDGET', conversationId } });
+  expect(res.status).toBe(202);
+  await settledHistory(api, res.body.data.conversation.id, total);
+  return res.body.data as { message: any; conversation: any };
+}
+
+/** The rows a client expects for user messages it sent, each followed by the fake LLM's echo. */
+function exchanges(firstSeq: number, contents: string[]) {
+  return contents.flatMap((content, i) => [
+    [firstSeq + 2 * i, 'USER', content, 'SENT'],
+    [firstSeq + 2 * i + 1, 'ASSISTANT', `Echo: ${content}`, 'SENT'],
+  ]);
+}
+const rowsOf = (messages: any[]) => messages.map((m) => [m.seq, m.role, m.content, m.deliveryStatus]);
+
 describe('a client that was away catches up', () => {
   it('gets exactly what it missed from ?after=<last seq it saw>', async () => {
-    const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'away', content: 'one', channel: 'WIDGET' } });
-    const conversationId = first.body.data.conversation.id;
-    // A client subscribes, loads what is already there, then lives on events.
+    // Each message is sent once the previous reply is settled, so the order is the send order.
+    const { conversation } = await sendAndSettle('away', 'one', 2);
+    const conversationId: string = conversation.id;
+
+    // A client loads the history, then lives on events while one more exchange happens.
+    const loaded = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
+    expect(rowsOf(loaded)).toEqual(exchanges(1, ['one']));
     const socket = await connectSocket(app.url, token);
     await socket.emitWithAck('subscribe', { conversationId });
-    const loaded = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
-    await settledHistory(api, conversationId, 2);
-    const seen = [...loaded, ...socket.events.filter((e) => e.event === 'message').map((e) => e.payload)];
+    const live = await sendAndSettle('away', 'two', 4, conversationId);
+    const reply = await socket.waitFor((e) => e.event === 'message' && e.payload.content === 'Echo: two');
+    const seenById = new Map<string, any>();
+    for (const e of socket.events) if (e.event === 'message') seenById.set(e.payload.id, e.payload);
+    expect([...seenById.values()].map((m) => [m.seq, m.role, m.content])).toEqual([
+      [3, 'USER', 'two'],
+      [4, 'ASSISTANT', 'Echo: two'],
+    ]);
+    expect(seenById.get(live.message.id)).toEqual(live.message);
     socket.close();
-    const lastSeq = Math.max(...seen.map((m) => m.seq));
+    const lastSeq = Math.max(...loaded.map((m) => m.seq), ...[...seenById.values()].map((m) => m.seq));
+    expect(lastSeq).toBe(reply.payload.seq);
 
-    for (const content of ['two', 'three']) {
-      await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'away', content, channel: 'WIDGET' } });
-    }
-    const all = await settledHistory(api, conversationId, 6);
+    // Away: two more exchanges.
+    const three = await sendAndSettle('away', 'three', 6, conversationId);
+    const four = await sendAndSettle('away', 'four', 8, conversationId);
 
     const missed = await api('GET', `/messages/conversation/${conversationId}?after=${lastSeq}`);
     expect(missed.status).toBe(200);
     expect(missed.body.meta).toEqual({ limit: 50, hasMore: false });
-    expect(missed.body.data).toEqual(all.filter((m) => m.seq > lastSeq));
-    expect(missed.body.data.map((m: any) => m.content)).toEqual(['two', 'three', 'Echo: two', 'Echo: three'].filter((c) => all.some((m) => m.content === c && m.seq > lastSeq)));
-    expect(new Set([...seen, ...missed.body.data].map((m) => m.seq))).toEqual(new Set(all.map((m) => m.seq)));
+    expect(rowsOf(missed.body.data)).toEqual(exchanges(5, ['three', 'four']));
+    expect(missed.body.data[0]).toEqual(three.message);
+    expect(missed.body.data[2]).toEqual(four.message);
+
+    // Following hasMore in small pages gives the same rows.
+    const first = await api('GET', `/messages/conversation/${conversationId}?after=${lastSeq}&limit=3`);
+    expect([rowsOf(first.body.data), first.body.meta]).toEqual([exchanges(5, ['three', 'four']).slice(0, 3), { limit: 3, hasMore: true }]);
+    const rest = await api('GET', `/messages/conversation/${conversationId}?after=${first.body.data.at(-1).seq}&limit=3`);
+    expect([rowsOf(rest.body.data), rest.body.meta]).toEqual([exchanges(5, ['three', 'four']).slice(3), { limit: 3, hasMore: false }]);
+    expect([...first.body.data, ...rest.body.data]).toEqual(missed.body.data);
   });
 
   it('pages with after/before cursors and says whether there is more', async () => {
-    const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'cursor', content: 'c1', channel: 'WIDGET' } });
-    const conversationId = first.body.data.conversation.id;
-    await settledHistory(api, conversationId, 2);
-    for (const content of ['c2', 'c3']) {
-      await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'cursor', content, channel: 'WIDGET' } });
-      await settledHistory(api, conversationId, content === 'c2' ? 4 : 6);
-    }
-    const seqs = async (query: string) => {
+    const { conversation } = await sendAndSettle('cursor', 'c1', 2);
+    const conversationId: string = conversation.id;
+    await sendAndSettle('cursor', 'c2', 4, conversationId);
+    await sendAndSettle('cursor', 'c3', 6, conversationId);
+    const page = async (query: string) => {
       const res = await api('GET', `/messages/conversation/${conversationId}?${query}`);
       expect(res.status).toBe(200);
-      return [res.body.data.map((m: any) => m.seq), res.body.meta];
+      return [rowsOf(res.body.data), res.body.meta];
     };
-    expect(await seqs('after=0&limit=4')).toEqual([[1, 2, 3, 4], { limit: 4, hasMore: true }]);
-    expect(await seqs('after=4&limit=4')).toEqual([[5, 6], { limit: 4, hasMore: false }]);
-    expect(await seqs('before=7&limit=4')).toEqual([[3, 4, 5, 6], { limit: 4, hasMore: true }]);
-    expect(await seqs('before=3&limit=4')).toEqual([[1, 2], { limit: 4, hasMore: false }]);
-    expect(await seqs('after=6')).toEqual([[], { limit: 50, hasMore: false }]);
+    const all = exchanges(1, ['c1', 'c2', 'c3']);
+    expect(await page('after=0&limit=4')).toEqual([all.slice(0, 4), { limit: 4, hasMore: true }]);
+    expect(await page('after=4&limit=4')).toEqual([all.slice(4), { limit: 4, hasMore: false }]);
+    expect(await page('before=7&limit=4')).toEqual([all.slice(2), { limit: 4, hasMore: true }]);
+    expect(await page('before=3&limit=4')).toEqual([all.slice(0, 2), { limit: 4, hasMore: false }]);
+    expect(await page('after=6')).toEqual([[], { limit: 50, hasMore: false }]);
     for (const bad of ['after=-1', 'before=0', 'after=1&before=5', 'page=1&after=2', 'after=x']) {
-      expect((await api('GET', `/messages/conversation/${conversationId}?${bad}`)).status).toBe(400);
+      const res = await api('GET', `/messages/conversation/${conversationId}?${bad}`);
+      expect({ bad, status: res.status, contentType: res.contentType }).toEqual({ bad, status: 400, contentType: expect.stringContaining('application/problem+json') });
     }
   });
 
   it('recovers missed events and its rooms with Socket.IO connection state recovery', async () => {
-    const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'flaky-net', content: 'hello', channel: 'WIDGET' } });
-    const conversationId = first.body.data.conversation.id;
-    await settledHistory(api, conversationId, 2);
+    const { conversation } = await sendAndSettle('flaky-net', 'hello', 2);
+    const conversationId: string = conversation.id;
 
-    const socket = io(`${app.url}/messages`, { auth: { token }, transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    // Reconnection is in the test's hands, so the missed events surely happen while it is away.
+    const socket = io(`${app.url}/messages`, { auth: { token }, transports: ['websocket'], reconnection: false });
     const events: { event: string; payload: any }[] = [];
     socket.onAny((event, payload) => events.push({ event, payload }));
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    await waitFor(() => events.some((e) => e.event === 'ready'), 5000, 'ready');
-    await socket.timeout(5000).emitWithAck('subscribe', { conversationId });
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      await waitFor(() => events.some((e) => e.event === 'ready'), 10_000, 'ready');
+      expect(await socket.timeout(10_000).emitWithAck('subscribe', { conversationId })).toEqual({ ok: true, data: { conversationId } });
 
-    // The network drops (not a clean disconnect): the client reconnects by itself.
-    llm.script({ kind: 'reply', text: 'while you were away', firstTokenDelayMs: 300 });
-    const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.io.engine.close();
-    await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'flaky-net', content: 'are you there?', channel: 'WIDGET' } });
-    await reconnected;
-    expect(socket.recovered).toBe(true);
+      // The network drops (not a clean disconnect); a whole exchange happens meanwhile.
+      const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+      socket.io.engine.close();
+      await dropped;
+      const missed = events.length;
+      llm.script({ kind: 'reply', text: 'while you were away' });
+      const away = await sendAndSettle('flaky-net', 'are you there?', 4, conversationId);
+      const reply = (await api('GET', `/messages/conversation/${conversationId}?after=${away.message.seq}`)).body.data[0];
+      expect(reply).toMatchObject({ role: 'ASSISTANT', content: 'while you were away', deliveryStatus: 'SENT' });
 
-    const reply = await waitFor(() => events.find((e) => e.event === 'message' && e.payload.content === 'while you were away'), 20_000, 'the reply after recovery');
-    expect(reply.payload.role).toBe('ASSISTANT');
-    expect(events.some((e) => e.event === 'message' && e.payload.content === 'are you there?')).toBe(true);
-    socket.close();
+      const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.connect();
+      await reconnected;
+      expect(socket.recovered).toBe(true);
+      await waitFor(() => events.some((e, i) => i >= missed && e.event === 'message:status' && e.payload.messageId === reply.id && e.payload.status === 'SENT'), 20_000, 'the missed SENT');
+      const recovered = events.slice(missed);
+      const messages = recovered.filter((e) => e.event === 'message').map((e) => e.payload);
+      expect(messages.map((m) => [m.id, m.seq, m.role, m.content])).toEqual([
+        [away.message.id, 3, 'USER', 'are you there?'],
+        [reply.id, 4, 'ASSISTANT', 'while you were away'],
+      ]);
+      const deltas = recovered.filter((e) => e.event === 'message:delta').map((e) => e.payload.delta).join('');
+      expect(deltas).toBe('while you were away');
+
+      // Its room came back too: the next exchange arrives without a new subscribe.
+      const next = await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'flaky-net', content: 'good', channel: 'WIDGET' } });
+      await waitFor(() => events.find((e) => e.event === 'message' && e.payload.content === 'Echo: good'), 20_000, 'the next reply');
+      expect(events.find((e) => e.event === 'message' && e.payload.id === next.body.data.message.id)?.payload).toEqual(next.body.data.message);
+    } finally {
+      socket.close();
+    }
   });
 });

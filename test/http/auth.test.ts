@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
+import { testEnv } from '../support/env.js';
 import { apiClient, connectSocket, startTestApp, tokenFor, type TestApp } from '../support/harness.js';
 
 let app: TestApp;
@@ -22,8 +23,8 @@ describe('authentication', () => {
     ['a malformed token', 'not-a-jwt'],
     ['a token signed with another secret', jwt.sign({ sub: 'c1' }, 'other-secret')],
     ['an expired token', tokenFor('c1', { expiresIn: -10 })],
-    ['a token without sub', jwt.sign({ name: 'x' }, 'test-secret')],
-    ['a token with a non-HS256 algorithm', jwt.sign({ sub: 'c1' }, 'test-secret', { algorithm: 'HS512' })],
+    ['a token without sub', jwt.sign({ name: 'x' }, testEnv().jwtSecret)],
+    ['a token with a non-HS256 algorithm', jwt.sign({ sub: 'c1' }, testEnv().jwtSecret, { algorithm: 'HS512' })],
   ];
 
   it.each(badTokens)('answers 401 problem+json for %s on every protected endpoint', async (_, token) => {

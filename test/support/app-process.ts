@@ -1,27 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { testEnv } from './env.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface AppProcess {
-  child: ChildProcess;
-  output: () => string;
+export interface AppProcess extends SpawnedApp {
   /** The API's URL (not printed by a worker-only process). */
   url: string;
   temporalUiUrl: string;
-  exited: Promise<number | null>;
 }
 
-/**
- * Runs the product the way `npm start` does (tsx src/main.ts) in its own process, for tests that
- * kill or restart it. Resolves once it printed its URLs.
- */
-export async function startAppProcess(
-  env: Record<string, string>,
-  timeoutMs = 60_000,
-  nodeArgs: string[] = [],
-  entry = 'src/main.ts',
-): Promise<AppProcess> {
+export interface SpawnedApp {
+  child: ChildProcess;
+  output: () => string;
+  /** The exit code, or the signal's name when a signal ended it; settles once all output is read. */
+  exited: Promise<number | NodeJS.Signals>;
+}
+
+/** Spawns the product the way `npm start` does (node --import tsx src/main.ts), collecting its output. */
+export function spawnApp(env: Record<string, string>, nodeArgs: string[] = [], entry = 'src/main.ts'): SpawnedApp {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '', LOG_LEVEL: 'error', ...env },
@@ -30,27 +27,58 @@ export async function startAppProcess(
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal!)));
+  return { child, output: () => out, exited };
+}
+
+/**
+ * Runs the product in its own process, for tests that kill or restart it. Resolves once it printed
+ * its URLs.
+ */
+export async function startAppProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+  entry = 'src/main.ts',
+): Promise<AppProcess> {
+  const app = spawnApp(env, nodeArgs, entry);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start in ${timeoutMs} ms:\n${app.output()}`)), timeoutMs);
     const check = () => {
-      if (/Temporal UI: .+\n/.test(out)) {
+      if (/Temporal UI: .+\n/.test(app.output())) {
         clearTimeout(timer);
         resolve();
       }
     };
-    child.stdout!.on('data', check);
-    void exited.then((code) => {
+    app.child.stdout!.on('data', check);
+    void app.exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`app exited with ${code} before starting:\n${out}`));
+      reject(new Error(`app exited with ${code} before starting:\n${app.output()}`));
     });
   });
-  await started;
+  const out = app.output();
   return {
-    child,
-    output: () => out,
+    ...app,
     url: /API:\s+(\S+)/.exec(out)?.[1] ?? '',
     temporalUiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1]!,
-    exited,
+  };
+}
+
+/**
+ * The environment of a split role (api / worker) on the run's shared services, on a task queue and
+ * Redis stream of its own; `overrides` replaces any of it (another database or Temporal address).
+ */
+export function splitRoleEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const shared = testEnv();
+  return {
+    JWT_SECRET: shared.jwtSecret,
+    DATABASE_URL: shared.databaseUrl,
+    TEMPORAL_ADDRESS: shared.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `role-${crypto.randomUUID()}`,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_STREAM_NAME: `chatflow-test:${crypto.randomUUID()}`,
+    WORKFLOW_BUNDLE_PATH: shared.workflowBundlePath,
+    PORT: '0',
+    ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What the fake does with one request; unscripted requests get the default reply. */
 export type Behaviour =
-  | { kind: 'reply'; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number; failAfterChunks?: number }
+  | { kind: 'reply'; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number; failAfterChunks?: number; after?: Promise<unknown> }
   | { kind: 'error'; status: number; message?: string; headers?: Record<string, string> }
   /** Holds the request open until `release()` (or the client gives up). */
   | { kind: 'hang' };
@@ -14,6 +14,8 @@ export interface RecordedRequest {
   firstTokenAt?: number;
   model: string;
   temperature?: number;
+  /** `max_tokens` as sent; the fake counts one token per word and stops there (finish_reason "length"). */
+  maxTokens?: number;
   stream: boolean;
   messages: { role: string; content: string }[];
 }
@@ -55,15 +57,22 @@ export async function startFakeLlm(
       return;
     }
     const receivedAt = Date.now();
-    const body = JSON.parse(await readBody(req)) as RecordedRequest;
-    const recorded: RecordedRequest = { receivedAt, model: body.model, temperature: body.temperature, stream: Boolean(body.stream), messages: body.messages };
+    const body = JSON.parse(await readBody(req)) as RecordedRequest & { max_tokens?: number };
+    const recorded: RecordedRequest = {
+      receivedAt,
+      model: body.model,
+      temperature: body.temperature,
+      maxTokens: body.max_tokens,
+      stream: Boolean(body.stream),
+      messages: body.messages,
+    };
     requests.push(recorded);
     for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
     const behaviour = queue.shift() ?? { kind: 'reply' };
     await respond(behaviour, body, res, recorded);
   });
 
-  async function respond(behaviour: Behaviour, body: RecordedRequest, res: ServerResponse, recorded: RecordedRequest) {
+  async function respond(behaviour: Behaviour, body: RecordedRequest & { max_tokens?: number }, res: ServerResponse, recorded: RecordedRequest) {
     if (behaviour.kind === 'hang') {
       hanging.push(res);
       return;
@@ -85,14 +94,19 @@ export async function startFakeLlm(
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders();
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    // Headers first (the client is waiting on a live stream), the content once the test says so.
+    if (behaviour.after) await behaviour.after;
     const firstTokenDelay = behaviour.firstTokenDelayMs ?? options.defaultFirstTokenDelayMs ?? 0;
     if (firstTokenDelay) await sleep(firstTokenDelay);
     res.write(chunk({ role: 'assistant', content: '' }));
     const delay = behaviour.chunkDelayMs ?? options.defaultChunkDelayMs ?? 0;
     let sent = 0;
-    for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
+    const pieces = text.match(/\S+\s*|\s+/g) ?? [];
+    const cut = body.max_tokens !== undefined && pieces.length > body.max_tokens;
+    for (const piece of cut ? pieces.slice(0, body.max_tokens) : pieces) {
       if (res.destroyed) return;
       if (behaviour.failAfterChunks !== undefined && sent++ >= behaviour.failAfterChunks) {
         res.destroy(); // the connection drops mid-stream
@@ -102,7 +116,7 @@ export async function startFakeLlm(
       recorded.firstTokenAt ??= Date.now();
       if (delay) await sleep(delay);
     }
-    res.write(chunk({}, 'stop'));
+    res.write(chunk({}, cut ? 'length' : 'stop'));
     res.end('data: [DONE]\n\n');
   }
 

@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
   const bundle = await buildWorkflowBundle();
   writeFileSync(workflowBundlePath, bundle.code);
 
-  publishTestEnv({ temporalAddress: temporal.address, databaseUrl: databaseUrl.toString(), workflowBundlePath, jwtSecret: 'test-secret' });
+  publishTestEnv({ temporalAddress: temporal.address, databaseUrl: databaseUrl.toString(), workflowBundlePath, jwtSecret: 'test-secret-of-at-least-32-characters-0123456789' });
   (globalThis as Record<string, unknown>).__chatflowTeardown = async () => {
     await temporal.stop();
     const client = new pg.Client({ connectionString: adminUrl });

@@ -43,17 +43,27 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     deps,
     taskQueue,
     async stop() {
-      await running.stop();
-      await deps.close();
+      await reportIfSlow('stopping the app (HTTP, sweeper, worker)', running.stop());
+      await reportIfSlow('closing its connections', deps.close());
     },
   };
+}
+
+/** Says on stderr which part of a shutdown is still not done after 15 s, so a hang names itself. */
+async function reportIfSlow<T>(what: string, work: Promise<T>): Promise<T> {
+  const timer = setInterval(() => process.stderr.write(`[harness] still ${what}\n`), 15_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**
  * Waits until a conversation has settled: (exactly `total` messages, when given) the last one a
  * reply, and no flow still delivering (nothing PENDING). Returns the messages in seq order.
  */
-export function settledHistory(api: Api, conversationId: string, total?: number): Promise<any[]> {
+export function settledHistory(api: Api, conversationId: string, total?: number, timeoutMs = 20_000): Promise<any[]> {
   return waitFor(async () => {
     const rows = (await api('GET', `/messages/conversation/${conversationId}?limit=100`)).body.data as any[];
     const settled =
@@ -62,7 +72,7 @@ export function settledHistory(api: Api, conversationId: string, total?: number)
       rows.at(-1).role === 'ASSISTANT' &&
       rows.every((m) => m.deliveryStatus !== 'PENDING');
     return settled ? rows : undefined;
-  }, 20_000, `conversation ${conversationId} to settle`);
+  }, timeoutMs, `conversation ${conversationId} to settle`);
 }
 
 /** The handle of a message's flow once it exists (the 202 does not wait for the start). */
@@ -80,6 +90,7 @@ export function tokenFor(customerId: string, options: jwt.SignOptions = {}, secr
 export interface ApiResponse<T = any> {
   status: number;
   contentType: string | null;
+  headers: Headers;
   body: T;
 }
 
@@ -88,17 +99,17 @@ export function apiClient(baseUrl: string, token?: string) {
   return async function request<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string | null } = {},
+    options: { body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string>; token?: string | null } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const bearer = options.token === undefined ? token : options.token;
     if (bearer) headers.authorization = `Bearer ${bearer}`;
-    let body: string | undefined = options.rawBody;
+    let body: string | Uint8Array | undefined = options.rawBody;
     if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     const res = await fetch(baseUrl + path, { method, headers, body });
     const text = await res.text();
-    return { status: res.status, contentType: res.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
+    return { status: res.status, contentType: res.headers.get('content-type'), headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
 }
 

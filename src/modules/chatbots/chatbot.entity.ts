@@ -11,6 +11,7 @@ export const Chatbot = defineEntity({
     systemPrompt: p.text().default(''),
     model: p.string().length(200).nullable(),
     temperature: p.double().$type<number>().nullable(),
+    maxTokens: p.integer().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
@@ -26,6 +27,7 @@ export function toChatbotDto(chatbot: IChatbot) {
     systemPrompt: chatbot.systemPrompt,
     model: chatbot.model ?? null,
     temperature: chatbot.temperature ?? null,
+    maxTokens: chatbot.maxTokens ?? null,
     createdAt: chatbot.createdAt.toISOString(),
     updatedAt: chatbot.updatedAt.toISOString(),
   };

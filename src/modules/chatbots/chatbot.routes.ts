@@ -4,9 +4,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { notFound } from '../../errors.js';
 import { parse, uuidParam } from '../../http/validate.js';
 import { Chatbot, toChatbotDto } from './chatbot.entity.js';
-import { createChatbotSchema } from './chatbot.schemas.js';
+import { createChatbotSchema, listChatbotsQuerySchema } from './chatbot.schemas.js';
 
-/** POST/GET /chatbots: a customer's bots, and only theirs. */
+/** POST/GET /chatbots: a customer's bots, and only theirs; the list is paged (`?page=&limit=`). */
 export function chatbotRoutes(orm: MikroORM): Router {
   const router = new Router({ prefix: '/chatbots' });
 
@@ -20,8 +20,13 @@ export function chatbotRoutes(orm: MikroORM): Router {
   });
 
   router.get('/', async (ctx) => {
-    const chatbots = await orm.em.fork().find(Chatbot, { customerId: ctx.state.customerId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    ctx.body = { data: chatbots.map(toChatbotDto) };
+    const { page, limit } = parse(listChatbotsQuerySchema, ctx.query);
+    const [chatbots, total] = await orm.em.fork().findAndCount(
+      Chatbot,
+      { customerId: ctx.state.customerId },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
+    );
+    ctx.body = { data: chatbots.map(toChatbotDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
 
   router.get('/:id', async (ctx) => {

@@ -1,22 +1,18 @@
 import { z } from 'zod';
-import { intParam } from '../../http/validate.js';
+import { intParam, storableJsonObject, storableText } from '../../http/validate.js';
 import { CHANNELS } from '../conversations/conversation.entity.js';
 
 const METADATA_MAX_BYTES = 16 * 1024;
 
 export const sendMessageSchema = z.strictObject({
   chatbotId: z.uuid(),
-  externalUserId: z.string().trim().min(1).max(255),
-  content: z
-    .string()
+  externalUserId: storableText().trim().min(1).max(255),
+  content: storableText()
     .min(1)
     .max(8000)
     .refine((value) => value.trim().length > 0, 'must not be blank'),
   channel: z.enum(CHANNELS),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, 'must be at most 16 KiB as JSON')
-    .optional(),
+  metadata: storableJsonObject(METADATA_MAX_BYTES).optional(),
   conversationId: z.uuid().optional(),
 });
 

@@ -8,7 +8,7 @@ import { toConversationDto, type IConversation } from '../conversations/conversa
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
 import { Message, toMessageDto } from './message.entity.js';
 import type { HistoryQuery, SendMessageInput } from './message.schemas.js';
-import { claimKey, completeKey, releaseKey, type IdempotencyClaim } from './idempotency.store.js';
+import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.store.js';
 import { appendMessage, pageBySeq } from './message.store.js';
 
 export interface MessageServiceDeps {
@@ -19,9 +19,17 @@ export interface MessageServiceDeps {
 
 /** Sending and reading messages, always within one customer's chatbots. */
 export function createMessageService({ startFlow, publisher, logger }: MessageServiceDeps) {
-  /** Saves the message (and the idempotency record, in the same transaction); returns the 202 body. */
+  /**
+   * Saves the message and, in the same transaction, its Idempotency-Key with the 202 body, so a
+   * crash can never leave one without the other. A repeat of an earlier request returns that
+   * request's body (`replay`) and saves nothing.
+   */
   const save = (em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) =>
     em.transactional(async (tx) => {
+      if (claim) {
+        const replay = await claimKey(tx, claim);
+        if (replay) return { replay };
+      }
       const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId });
       if (!chatbot) throw notFound('Chatbot');
       const conversation = input.conversationId
@@ -55,17 +63,8 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
      * nothing else.
      */
     async send(em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) {
-      if (claim) {
-        const replay = await claimKey(em, claim);
-        if (replay) return { body: replay, replayed: true };
-      }
-      let saved: Awaited<ReturnType<typeof save>>;
-      try {
-        saved = await save(em, customerId, input, claim);
-      } catch (err) {
-        if (claim) await releaseKey(em, claim);
-        throw err;
-      }
+      const saved = await save(em, customerId, input, claim);
+      if ('replay' in saved) return { body: saved.replay, replayed: true };
       publisher.message(saved.body.data.message);
       startFlow({ ...saved.flow, announced: true }).catch((err) =>
         logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) }),

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
+import { markDone } from './turns.store.js';
 import { Message, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
 
 export interface NewMessage {
@@ -106,10 +107,16 @@ export async function advanceStatus(
 /**
  * Saves the reply to a user message unless one exists; either way returns the one reply. The
  * unique `reply_to_id` decides a race between two attempts (one thought dead, one retried).
+ * `finishTurn`: in the same transaction, mark the answered message done, so no one ever sees the
+ * reply while the message still holds its conversation's turn.
  */
-export async function saveReplyOnce(orm: MikroORM, input: NewMessage & { replyToId: string }): Promise<IMessage> {
+export async function saveReplyOnce(orm: MikroORM, input: NewMessage & { replyToId: string }, options: { finishTurn?: boolean } = {}): Promise<IMessage> {
   try {
-    return await appendMessage(orm.em.fork(), input);
+    return await orm.em.fork().transactional(async (tx) => {
+      const reply = await appendMessage(tx, input);
+      if (options.finishTurn) await markDone(tx, input.replyToId);
+      return reply;
+    });
   } catch (err) {
     if (!(err instanceof UniqueConstraintViolationException)) throw err;
     const existing = await findReply(orm.em.fork(), input.replyToId);
@@ -118,9 +125,9 @@ export async function saveReplyOnce(orm: MikroORM, input: NewMessage & { replyTo
   }
 }
 
-/** The reply to a user message, if one was saved. */
-export function findReply(em: EntityManager, messageId: string): Promise<IMessage | null> {
-  return em.findOne(Message, { replyToId: messageId });
+/** The reply to a user message, if one was saved (with its conversation loaded, on request). */
+export function findReply(em: EntityManager, messageId: string, options: { withConversation?: boolean } = {}): Promise<IMessage | null> {
+  return em.findOne(Message, { replyToId: messageId }, options.withConversation ? { populate: ['conversation'] } : {});
 }
 
 export interface HistoryBounds {

@@ -59,19 +59,34 @@ export async function findUnfinishedBefore(em: EntityManager, conversationId: st
   return rows.map((r) => r.id);
 }
 
-/** Marks the message done and returns the next user message waiting in its conversation, if any. */
-export async function finishTurn(em: EntityManager, messageId: string): Promise<string | undefined> {
-  const rows = await em.execute<{ id: string }[]>(
-    `with done as (
-       update message set flow_done_at = coalesce(flow_done_at, now()) where id = ? returning conversation_id, seq
-     )
-     select next.id from done
-       join message next on next.conversation_id = done.conversation_id
-      where next.role = 'USER' and next.seq > done.seq and next.flow_done_at is null
-      order by next.seq limit 1`,
+/** Marks a user message done (its reply is saved or failed); its coordinates, or undefined if unknown. */
+export async function markDone(em: EntityManager, messageId: string): Promise<{ conversationId: string; seq: number } | undefined> {
+  const rows = await em.execute<{ conversation_id: string; seq: number }[]>(
+    'update message set flow_done_at = coalesce(flow_done_at, now()) where id = ? returning conversation_id, seq',
     [messageId],
   );
+  const row = rows[0];
+  return row && { conversationId: row.conversation_id, seq: Number(row.seq) };
+}
+
+/**
+ * The first user message after `seq` that is not done yet. Run it as its own statement *after*
+ * the done mark committed: a statement that both marked and looked would read a snapshot taken
+ * before it, miss a message saved meanwhile whose flow (reading before the mark committed) then
+ * waits for a signal nobody sends. Apart, one of the two always sees the other.
+ */
+export async function nextWaiting(em: EntityManager, at: { conversationId: string; seq: number }): Promise<string | undefined> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select id from message where conversation_id = ? and role = 'USER' and seq > ? and flow_done_at is null order by seq limit 1`,
+    [at.conversationId, at.seq],
+  );
   return rows[0]?.id;
+}
+
+/** Marks the message done and returns the next user message waiting in its conversation, if any. */
+export async function finishTurn(em: EntityManager, messageId: string): Promise<string | undefined> {
+  const done = await markDone(em, messageId);
+  return done && nextWaiting(em, done);
 }
 
 export interface UnstartedFlow {
@@ -91,4 +106,25 @@ export async function findUnstartedFlows(em: EntityManager, graceMs: number, lim
     [graceMs / 1000, limit],
   );
   return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id, seq: Number(r.seq) }));
+}
+
+/**
+ * User messages whose flow started more than `olderThanMs` ago and which are still not done:
+ * normally waiting or retrying; if their flow has closed (terminated, timed out), nobody else
+ * would ever finish the last message of a conversation.
+ */
+export async function findLongUnfinished(em: EntityManager, olderThanMs: number, limit = 50): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select id from message
+      where role = 'USER' and flow_done_at is null and flow_started_at < now() - make_interval(secs => ?)
+      order by flow_started_at limit ?`,
+    [olderThanMs / 1000, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Whether the message's turn is done. */
+export async function isDone(em: EntityManager, messageId: string): Promise<boolean> {
+  const rows = await em.execute<{ done: boolean }[]>('select flow_done_at is not null as done from message where id = ?', [messageId]);
+  return rows[0]?.done ?? true;
 }

@@ -1,0 +1,26 @@
+import { FailureTypes } from '../../../workflows/contracts.js';
+
+/**
+ * What a client is told about a FAILED reply: a stable `type` and a sentence written for people.
+ * The raw detail (provider errors, SQL, stack traces) stays in the logs and the workflow.
+ */
+const PUBLIC_MESSAGES: Record<string, string> = {
+  [FailureTypes.llmRejected]: 'The language model refused to answer this message.',
+  [FailureTypes.llmUnavailable]: 'The language model did not answer, even after several attempts.',
+  [FailureTypes.llmNotConfigured]: 'No language model is configured to answer this chatbot.',
+  [FailureTypes.channelNotConfigured]: 'The reply could not be sent: this conversation’s channel has no delivery set up.',
+  [FailureTypes.flowCancelled]: 'Answering this message was cancelled by an operator.',
+  [FailureTypes.flowEnded]: 'Answering this message was stopped before a reply was made.',
+  [FailureTypes.internal]: 'An internal error prevented a reply.',
+};
+
+export interface PublicFailure {
+  type: string;
+  message: string;
+}
+
+/** The public form of a failure type; anything unknown is an InternalError. */
+export function publicFailure(type: string): PublicFailure {
+  const message = PUBLIC_MESSAGES[type];
+  return message ? { type, message } : { type: FailureTypes.internal, message: PUBLIC_MESSAGES[FailureTypes.internal]! };
+}

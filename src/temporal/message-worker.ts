@@ -1,0 +1,86 @@
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import type { Deps } from '../deps.js';
+import { createChannels } from '../channels/index.js';
+import type { Publisher } from '../realtime/publisher.js';
+import { createFlowInspector, createTurnNotifier } from './flows.js';
+import { cachedWorkflowBundle } from './workflow-bundle.js';
+
+export interface MessageWorker {
+  /** Readiness: resolves with a reason while the worker is not running. */
+  check(): Promise<string | void>;
+  /** Running with at most a few workflow tasks and local steps in hand: a new flow may start eagerly. */
+  lightlyLoaded(): boolean;
+  /** Rejects if the worker stops without being asked to (its process should then exit non-zero). */
+  failed: Promise<never>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the message flows' worker once Temporal is reachable (a process started during a Temporal
+ * outage waits for it instead of exiting). A worker that dies by itself is reported on `failed`.
+ */
+export function startMessageWorker(deps: Deps, options: { publisher: Publisher; workflowBundle?: WorkflowBundleOption }): MessageWorker {
+  const { config, logger } = deps;
+  let worker: Worker | undefined;
+  let stopping = false;
+  let connected = false;
+
+  const run = (async () => {
+    const session = await deps.temporal.ready;
+    connected = true;
+    if (stopping) return;
+    const client = session.client;
+    worker = await Worker.create({
+      connection: session.connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: options.workflowBundle ?? { codePath: config.workflowBundlePath ?? (await cachedWorkflowBundle(config.dataDir)) },
+      activities: createActivities({
+        orm: deps.orm,
+        publisher: options.publisher,
+        llm: deps.llm,
+        logger,
+        channels: createChannels(),
+        notifyTurn: createTurnNotifier(client, logger),
+        flowIsOpen: createFlowInspector(client),
+        history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
+        reply: { maxTokens: config.llm.maxTokens, maxChars: config.llm.replyMaxChars },
+      }),
+      shutdownGraceTime: '5s',
+    });
+    const running = worker.run();
+    if (stopping) worker.shutdown(); // asked to stop while it was being created
+    await running;
+  })();
+
+  const failed = run.then(
+    () => (stopping ? never() : Promise.reject(new Error('The Temporal worker stopped by itself'))),
+    (err) => (stopping ? never() : Promise.reject(err)),
+  );
+
+  return {
+    async check() {
+      const state = worker?.getState();
+      if (state === 'RUNNING') return;
+      return state ? state.toLowerCase() : 'starting';
+    },
+    lightlyLoaded() {
+      if (worker?.getState() !== 'RUNNING') return false;
+      const status = worker.getStatus();
+      return status.numInFlightWorkflowActivations + status.numInFlightLocalActivities <= EAGER_START_MAX_IN_HAND;
+    },
+    failed,
+    async stop() {
+      stopping = true;
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
+      // Still waiting for Temporal: nothing to wait for (closing the link ends that wait).
+      if (connected) await run.catch(() => undefined);
+    },
+  };
+}
+
+const never = () => new Promise<never>(() => undefined);
+
+/** In-hand work up to which an eager start cannot jump ahead of anything waiting (bench/: burst p99). */
+const EAGER_START_MAX_IN_HAND = 2;
