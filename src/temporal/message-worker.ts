@@ -51,7 +51,7 @@ export function startMessageWorker(deps: Deps, options: { publisher: Publisher; 
     });
     const running = worker.run();
     if (stopping) worker.shutdown(); // asked to stop while it was being created
-    await running;
+    await Promise.race([running, failure(worker)]);
   })();
 
   const failed = run.then(
@@ -81,6 +81,25 @@ export function startMessageWorker(deps: Deps, options: { publisher: Publisher; 
 }
 
 const never = () => new Promise<never>(() => undefined);
+
+/**
+ * Rejects once the worker's state is FAILED. The SDK logs "Worker failed" and sets that state at
+ * once, but its run() may take minutes more to settle (the core's shutdown waits out pollers on a
+ * server that has lost the namespace: seen in test/app/readiness.test.ts), and a dead worker must
+ * not keep its process alive meanwhile.
+ */
+function failure(worker: Worker): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const timer = setInterval(() => {
+      const state = worker.getState();
+      if (state === 'FAILED') reject(new Error('The Temporal worker failed (see the "Worker failed" log line)'));
+      if (state === 'FAILED' || state === 'STOPPED') clearInterval(timer);
+    }, FAILED_STATE_CHECK_MS);
+    timer.unref();
+  });
+}
+
+const FAILED_STATE_CHECK_MS = 1000;
 
 /** In-hand work up to which an eager start cannot jump ahead of anything waiting (bench/: burst p99). */
 const EAGER_START_MAX_IN_HAND = 2;

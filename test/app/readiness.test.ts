@@ -101,7 +101,9 @@ describe('readiness tells the truth', () => {
       await waitFor(async () => (await ready(health).catch(() => undefined))?.status === 200, 60_000, `the worker to run:\n${worker.output()}`);
 
       await connection.operatorService.deleteNamespace({ namespace });
-      const code = await Promise.race([worker.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 180 s'), 180_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([worker.exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running after 180 s'), 180_000)))]);
+      clearTimeout(timer);
       expect({ code, output: code === 1 ? '' : worker.output() }).toEqual({ code: 1, output: '' });
       expect(worker.output()).toContain('the Temporal worker died; exiting so that a supervisor restarts the process');
       expect(worker.output()).toContain(`Namespace ${namespace} is not found`);
