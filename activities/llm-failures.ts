@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { FailureTypes } from '../workflows/contracts.js';
 
@@ -6,8 +6,8 @@ const MAX_RETRY_AFTER_MS = 120_000;
 
 /**
  * Sorts a provider error into what Temporal should do with it: transient ones (5xx, 408, 409, 429,
- * timeouts, connection errors) are retried with backoff, honouring Retry-After; other 4xx are
- * permanent and fail the reply at once.
+ * timeouts, connection errors, broken streams) are retried with backoff, honouring Retry-After;
+ * other 4xx are permanent and fail the reply at once.
  */
 export function classifyLlmError(err: unknown): unknown {
   if (err instanceof APIUserAbortError) return err; // cancellation: let the SDK report it as such
@@ -28,7 +28,11 @@ export function classifyLlmError(err: unknown): unknown {
     }
     return ApplicationFailure.nonRetryable(`LLM rejected the request (${status}): ${err.message}`, FailureTypes.llmRejected);
   }
-  return err;
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  // A socket reset mid-stream (TypeError: terminated, ECONNRESET), an early end, a malformed event:
+  // the LLM's problem, retried as such — never taken for a database outage.
+  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return ApplicationFailure.retryable(`LLM stream failed: ${detail}`, FailureTypes.llmUnavailable);
 }
 
 /** Retry-After (seconds or an HTTP date) or retry-after-ms, capped; undefined means normal backoff. */

@@ -35,43 +35,55 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
      * reply) is woken. Idempotent: a retry after the reply was saved returns that reply without
      * calling the LLM again (deliver then publishes it), and the unique `reply_to_id` refuses a second.
      */
-    async generate({ messageId, conversationId, seq, replyId, round = 0 }: GenerateInput): Promise<GenerateResult> {
-      // Three independent reads at once: this is the path to the first token.
-      const at = conversationId && seq !== undefined ? { conversationId, messageId, seq } : undefined;
-      const [existing, message, earlier] = await Promise.all([
-        findReply(orm.em.fork(), messageId),
-        orm.em.fork().findOne(Message, messageId, { populate: ['conversation.chatbot'], strategy: 'joined' }),
-        at ? loadHistory(orm.em.fork(), at, history.maxMessages) : undefined,
-      ]);
-      if (existing) return { replyId: existing.id, announced: false };
-      if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
-      if (!llm.configured) {
-        throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
+    async generate(input: GenerateInput): Promise<GenerateResult> {
+      // Heartbeats from start to end, not only while tokens stream: a slow read or save must not
+      // look like a dead worker (Temporal would start a second attempt beside this one).
+      const ctx = Context.current();
+      const heartbeat = setInterval(() => ctx.heartbeat(), 1000);
+      try {
+        return await generateReply(input);
+      } finally {
+        clearInterval(heartbeat);
       }
-      const newestFirst = earlier ?? (await loadHistory(orm.em.fork(), { conversationId: message.conversation.id, messageId, seq: message.seq }, history.maxMessages));
-      const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
-      const model = message.conversation.chatbot.model ?? llm.defaultModel;
-      const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;
-      const { text, truncated } = await streamReply({ llm, publisher, message, replyId, prompt, model, attempt, bounds });
-      const reply = await saveReplyOnce(
-        orm,
-        {
-          id: replyId,
-          conversationId: message.conversation.id,
-          role: 'ASSISTANT',
-          content: text,
-          deliveryStatus: 'PENDING',
-          metadata: truncated ? { model, truncated } : { model },
-          replyToId: message.id,
-        },
-        { finishTurn: true },
-      );
-      if (reply.id !== replyId) return { replyId: reply.id, announced: false };
-      publisher.message(toMessageDto(reply));
-      await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
-      return { replyId: reply.id, announced: true };
     },
   });
+
+  async function generateReply({ messageId, conversationId, seq, replyId, round = 0 }: GenerateInput): Promise<GenerateResult> {
+    // Three independent reads at once: this is the path to the first token.
+    const at = conversationId && seq !== undefined ? { conversationId, messageId, seq } : undefined;
+    const [existing, message, earlier] = await Promise.all([
+      findReply(orm.em.fork(), messageId),
+      orm.em.fork().findOne(Message, messageId, { populate: ['conversation.chatbot'], strategy: 'joined' }),
+      at ? loadHistory(orm.em.fork(), at, history.maxMessages) : undefined,
+    ]);
+    if (existing) return { replyId: existing.id, announced: false };
+    if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
+    if (!llm.configured) {
+      throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
+    }
+    const newestFirst = earlier ?? (await loadHistory(orm.em.fork(), { conversationId: message.conversation.id, messageId, seq: message.seq }, history.maxMessages));
+    const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
+    const model = message.conversation.chatbot.model ?? llm.defaultModel;
+    const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;
+    const { text, truncated } = await streamReply({ llm, publisher, message, replyId, prompt, model, attempt, bounds });
+    const { reply, created } = await saveReplyOnce(
+      orm,
+      {
+        id: replyId,
+        conversationId: message.conversation.id,
+        role: 'ASSISTANT',
+        content: text,
+        deliveryStatus: 'PENDING',
+        metadata: truncated ? { model, truncated } : { model },
+        replyToId: message.id,
+      },
+      { finishTurn: true },
+    );
+    if (!created) return { replyId: reply.id, announced: false };
+    publisher.message(toMessageDto(reply));
+    await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
+    return { replyId: reply.id, announced: true };
+  }
 }
 
 /** System prompt, then the bounded history oldest first, then the message being answered. */
@@ -101,7 +113,6 @@ async function streamReply({ llm, publisher, message, replyId, prompt, model, at
   const conversationId = message.conversation.id;
   const chatbot = message.conversation.chatbot;
   const batcher = createDeltaBatcher((index, delta) => publisher.delta({ messageId: replyId, conversationId, attempt, index, delta }));
-  const heartbeat = setInterval(() => ctx.heartbeat(), 1000);
   publisher.typing(conversationId, true);
   try {
     const completion = await llm.complete(
@@ -115,7 +126,6 @@ async function streamReply({ llm, publisher, message, replyId, prompt, model, at
   } finally {
     // Whatever this attempt produced goes out now, never after a later attempt's deltas.
     batcher.flush();
-    clearInterval(heartbeat);
     publisher.typing(conversationId, false);
   }
 }

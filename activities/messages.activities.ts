@@ -53,7 +53,8 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
       if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
       if (await isMyTurn(em, message.conversation.id, message.seq)) return true;
       for (const earlier of await findUnfinishedBefore(em, message.conversation.id, message.seq)) {
-        if (await flowIsOpen(earlier)) continue;
+        // Unknown (Temporal did not answer): assume open; the next check looks again.
+        if (await flowIsOpen(earlier).catch(() => true)) continue;
         await failReply({ messageId: earlier, replyId: randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
       }
       return isMyTurn(em, message.conversation.id, message.seq);

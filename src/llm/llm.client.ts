@@ -68,8 +68,10 @@ export function createLlmClient(config: LlmConfig): LlmClient {
       );
       let text = '';
       let truncated = false;
+      let finished = false;
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
+        if (choice?.finish_reason) finished = true;
         if (choice?.finish_reason === 'length') truncated = true;
         // PostgreSQL cannot store NUL; a model can emit it.
         let delta = choice?.delta?.content?.replaceAll('\u0000', '');
@@ -83,6 +85,10 @@ export function createLlmClient(config: LlmConfig): LlmClient {
           break; // closes the stream: no more tokens are paid for
         }
       }
+      // The SDK ends the loop quietly when its signal aborts, and a server may close a stream early:
+      // either way the text is partial, never a complete reply.
+      options.signal?.throwIfAborted();
+      if (!finished && !truncated) throw new Error('The LLM stream ended before it finished (no finish_reason)');
       return { text: text.toWellFormed(), truncated };
     },
   };

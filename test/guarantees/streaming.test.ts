@@ -63,6 +63,18 @@ describe('streaming replies', () => {
     expect(replies.map((m) => m.content)).toEqual(['opening', text]);
     socket.close();
   });
+  it('does not take a stream that ended early for the whole reply: the attempt is retried', async () => {
+    const text = 'alpha beta gamma delta epsilon';
+    llm.script({ kind: 'reply', text: 'opening' }, { kind: 'reply', text, endAfterChunks: 2 }, { kind: 'reply', text });
+    const { socket, final, conversationId } = await sendWatched('cut short');
+    const deltas = socket.events.filter((e) => e.event === 'message:delta').map((e) => e.payload);
+    expect(deltas.filter((d) => d.attempt === 1).map((d) => d.delta).join('')).toBe('alpha beta ');
+    expect(deltas.filter((d) => d.attempt === 2).map((d) => d.delta).join('')).toBe(text);
+    expect(final.payload.content).toBe(text);
+    const replies = ((await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[]).filter((m) => m.role === 'ASSISTANT');
+    expect(replies.map((m) => [m.content, m.deliveryStatus])).toEqual([['opening', 'SENT'], [text, 'SENT']]);
+    socket.close();
+  });
 });
 
 describe('bounded context and rate limits', () => {

@@ -3,7 +3,17 @@ import type { AddressInfo } from 'node:net';
 
 /** What the fake does with one request; unscripted requests get the default reply. */
 export type Behaviour =
-  | { kind: 'reply'; text?: string; chunkDelayMs?: number; firstTokenDelayMs?: number; failAfterChunks?: number; after?: Promise<unknown> }
+  | {
+      kind: 'reply';
+      text?: string;
+      chunkDelayMs?: number;
+      firstTokenDelayMs?: number;
+      /** Drops the connection after this many content chunks. */
+      failAfterChunks?: number;
+      /** Ends the response cleanly after this many content chunks, without finish_reason or [DONE]. */
+      endAfterChunks?: number;
+      after?: Promise<unknown>;
+    }
   | { kind: 'error'; status: number; message?: string; headers?: Record<string, string> }
   /** Holds the request open until `release()` (or the client gives up). */
   | { kind: 'hang' };
@@ -108,10 +118,15 @@ export async function startFakeLlm(
     const cut = body.max_tokens !== undefined && pieces.length > body.max_tokens;
     for (const piece of cut ? pieces.slice(0, body.max_tokens) : pieces) {
       if (res.destroyed) return;
-      if (behaviour.failAfterChunks !== undefined && sent++ >= behaviour.failAfterChunks) {
+      if (behaviour.failAfterChunks !== undefined && sent >= behaviour.failAfterChunks) {
         res.destroy(); // the connection drops mid-stream
         return;
       }
+      if (behaviour.endAfterChunks !== undefined && sent >= behaviour.endAfterChunks) {
+        res.end(); // a proxy or server that closes the stream early, cleanly
+        return;
+      }
+      sent++;
       res.write(chunk({ content: piece }));
       recorded.firstTokenAt ??= Date.now();
       if (delay) await sleep(delay);

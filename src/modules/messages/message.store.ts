@@ -108,20 +108,26 @@ export async function advanceStatus(
  * Saves the reply to a user message unless one exists; either way returns the one reply. The
  * unique `reply_to_id` decides a race between two attempts (one thought dead, one retried).
  * `finishTurn`: in the same transaction, mark the answered message done, so no one ever sees the
- * reply while the message still holds its conversation's turn.
+ * reply while the message still holds its conversation's turn. `created` tells whether this call
+ * saved it: every attempt of a flow shares the reply's id, so the id cannot tell.
  */
-export async function saveReplyOnce(orm: MikroORM, input: NewMessage & { replyToId: string }, options: { finishTurn?: boolean } = {}): Promise<IMessage> {
+export async function saveReplyOnce(
+  orm: MikroORM,
+  input: NewMessage & { replyToId: string },
+  options: { finishTurn?: boolean } = {},
+): Promise<{ reply: IMessage; created: boolean }> {
   try {
-    return await orm.em.fork().transactional(async (tx) => {
-      const reply = await appendMessage(tx, input);
+    const reply = await orm.em.fork().transactional(async (tx) => {
+      const saved = await appendMessage(tx, input);
       if (options.finishTurn) await markDone(tx, input.replyToId);
-      return reply;
+      return saved;
     });
+    return { reply, created: true };
   } catch (err) {
     if (!(err instanceof UniqueConstraintViolationException)) throw err;
     const existing = await findReply(orm.em.fork(), input.replyToId);
     if (!existing) throw err;
-    return existing;
+    return { reply: existing, created: false };
   }
 }
 

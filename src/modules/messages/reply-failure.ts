@@ -31,7 +31,7 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
     publisher.typing(conversationId, false);
 
     const existing = await findReply(em, input.messageId);
-    const reply = existing ?? (await saveReplyOnce(orm, {
+    const { reply, created } = existing ? { reply: existing, created: false } : await saveReplyOnce(orm, {
       id: input.replyId,
       conversationId,
       role: 'ASSISTANT',
@@ -39,8 +39,8 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
       deliveryStatus: 'FAILED',
       metadata: { error },
       replyToId: input.messageId,
-    }));
-    if (reply.id === input.replyId && !existing) {
+    });
+    if (created) {
       publisher.message(toMessageDto(reply));
       publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
     } else if (reply.deliveryStatus === 'PENDING' && (await advanceStatus(em, reply.id, 'FAILED', { ...reply.metadata, error }))) {
