@@ -1,15 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
-import { Message, toMessageDto } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, findReply } from '../src/modules/messages/message.store.js';
+import { changeStatus } from '../src/modules/conversations/conversation.store.js';
+import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
+import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
 import { createReplyFailer } from '../src/modules/messages/reply-failure.js';
-import { createTurnFinisher, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
-import { findUnfinishedBefore, isMyTurn, startTurn } from '../src/modules/messages/turns.store.js';
+import { createTurnFinisher, createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
+import { findUnfinishedBefore, startTurn, turnFacts, type TurnFacts } from '../src/modules/messages/turns.store.js';
+import { decideRoute } from '../src/modules/routing/router.js';
 import type { Publisher } from '../src/realtime/publisher.js';
-import { FailureTypes, type DeliverInput, type FailReplyInput, type MessageFlowInput, type ReplyRef, type Route } from '../workflows/contracts.js';
+import {
+  FailureTypes,
+  type DeliverInput,
+  type FailReplyInput,
+  type GenerateResult,
+  type HandOffInput,
+  type MessageFlowInput,
+  type ReplyRef,
+  type ReplyWithInput,
+  type Route,
+} from '../workflows/contracts.js';
 import { classifiedSteps } from './step-errors.js';
 
 export interface MessageActivityDeps {
@@ -23,44 +35,107 @@ export interface MessageActivityDeps {
   flowIsOpen: (messageId: string) => Promise<boolean>;
 }
 
+const notFound = (messageId: string) => ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
+
 /** The short database steps of the flow; run as local activities, each safe to repeat. */
 export function createMessageActivities({ orm, publisher, logger, channels, notifyTurn, flowIsOpen }: MessageActivityDeps) {
   const finish = createTurnFinisher(orm, notifyTurn);
+  const wakeNext = createTurnWaker(orm, notifyTurn);
   const failReply = createReplyFailer({ orm, publisher, logger, finish });
+
+  /** Moves the conversation to a human and tells the room and the chatbot's room, once. */
+  const handOver = async (em: EntityManager, conversationId: string, reason: string) => {
+    const change = await changeStatus(em, conversationId, 'HANDOFF', ['OPEN']);
+    if (change?.changed) publisher.conversationStatus({ conversationId, chatbotId: change.chatbotId, status: 'HANDOFF', reason });
+  };
+
+  /**
+   * The decision, taken in the message's turn: a handoff rule hands the conversation over here, so
+   * the messages after it already find it with a human.
+   */
+  const decide = async (em: EntityManager, facts: TurnFacts): Promise<Route> => {
+    if (!facts.myTurn) return { myTurn: false };
+    if (facts.role === 'AGENT') return { myTurn: true, responder: 'AGENT' };
+    const route = decideRoute(facts);
+    if (route.responder === 'RULE' && route.action === 'handoff') {
+      await handOver(em, facts.conversationId, `rule ${route.rule + 1} (${route.match}) asked for a human`);
+    }
+    return route;
+  };
+
+  /** Hands the message (a reply or an agent's own) to its conversation's channel; SENT once accepted. */
+  const deliverThroughChannel = async (em: EntityManager, message: IMessage) => {
+    const conversation = message.conversation;
+    const channel = channels[conversation.channel];
+    if (!channel) {
+      throw ApplicationFailure.nonRetryable(`No delivery adapter for the ${conversation.channel} channel in this deployment`, FailureTypes.channelNotConfigured);
+    }
+    await channel.deliver(message, conversation);
+    if (await advanceStatus(em, message.id, 'SENT')) {
+      publisher.status({ messageId: message.id, conversationId: conversation.id, status: 'SENT' });
+    }
+  };
 
   return classifiedSteps({
     /**
-     * Takes the message off the outbox, announces it unless the API already did, decides who answers
-     * and whether it is its turn.
+     * Takes the message off the outbox, announces it unless the API already did, and — when it is
+     * its turn — decides who answers (src/modules/routing).
      */
     async route(input: MessageFlowInput): Promise<Route> {
       const em = orm.em.fork();
-      const started = await startTurn(em, input.messageId);
-      if (!started) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
+      const facts = await startTurn(em, input.messageId);
+      if (!facts) throw notFound(input.messageId);
       if (!input.announced) publisher.message(toMessageDto(await em.findOneOrFail(Message, input.messageId)));
-      const { myTurn, conversationStatus } = started;
-      if (conversationStatus === 'HANDOFF') return { responder: 'NONE', reason: 'conversation is handed off to a human', myTurn };
-      return { responder: 'LLM', myTurn };
+      return decide(em, facts);
     },
 
     /**
-     * Checks the turn again; when still blocked, finishes earlier messages whose flow closed without
-     * finishing (terminated or timed out by ops), so one dead flow cannot block its conversation.
+     * Checks the turn again (deciding the route once it came); while still blocked, finishes
+     * earlier messages whose flow closed without finishing (terminated or timed out by ops), so one
+     * dead flow cannot block its conversation.
      */
-    async checkTurn({ messageId }: { messageId: string }): Promise<boolean> {
+    async checkTurn({ messageId }: { messageId: string }): Promise<Route> {
       const em = orm.em.fork();
-      const message = await em.findOne(Message, messageId);
-      if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
-      if (await isMyTurn(em, message.conversation.id, message.seq)) return true;
-      for (const earlier of await findUnfinishedBefore(em, message.conversation.id, message.seq)) {
+      const facts = await turnFacts(em, messageId);
+      if (!facts) throw notFound(messageId);
+      if (facts.myTurn) return decide(em, facts);
+      for (const earlier of await findUnfinishedBefore(em, facts.conversationId, facts.seq)) {
         // Unknown (Temporal did not answer): assume open; the next check looks again.
         if (await flowIsOpen(earlier).catch(() => true)) continue;
         await failReply({ messageId: earlier, replyId: randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
       }
-      return isMyTurn(em, message.conversation.id, message.seq);
+      return decide(em, (await turnFacts(em, messageId))!);
     },
 
     finish,
+
+    /**
+     * Answers with a fixed text (a rule's, the fallback): saved with the turn's end in one
+     * transaction, then published, then the next message woken — like a generated reply.
+     */
+    async replyWith({ messageId, replyId, text, metadata }: ReplyWithInput): Promise<GenerateResult> {
+      const em = orm.em.fork();
+      const message = await em.findOne(Message, messageId);
+      if (!message) throw notFound(messageId);
+      const { reply, created } = await saveReplyOnce(
+        orm,
+        { id: replyId, conversationId: message.conversation.id, role: 'ASSISTANT', content: text, deliveryStatus: 'PENDING', metadata, replyToId: messageId },
+        { finishTurn: true },
+      );
+      if (!created) return { replyId: reply.id, announced: false };
+      publisher.message(toMessageDto(reply));
+      await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
+      return { replyId: reply.id, announced: true };
+    },
+
+    /** Hands the conversation to a human because the bot could not answer, says so, ends the turn. */
+    async handOff({ messageId, reason }: HandOffInput): Promise<void> {
+      const em = orm.em.fork();
+      const message = await em.findOne(Message, messageId);
+      if (!message) throw notFound(messageId);
+      await handOver(em, message.conversation.id, reason);
+      await finish({ messageId });
+    },
 
     /**
      * Delivers the saved reply through its conversation's channel and marks it SENT once the channel
@@ -71,20 +146,21 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
       const em = orm.em.fork();
       const reply = await findReply(em, messageId, { withConversation: true });
       if (!reply) throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
-      const conversation = reply.conversation;
       if (!announced) {
         publisher.message(toMessageDto(reply));
         await finish({ messageId });
       }
-      const channel = channels[conversation.channel];
-      if (!channel) {
-        throw ApplicationFailure.nonRetryable(`No delivery adapter for the ${conversation.channel} channel in this deployment`, FailureTypes.channelNotConfigured);
-      }
-      await channel.deliver(reply, conversation);
-      if (await advanceStatus(em, reply.id, 'SENT')) {
-        publisher.status({ messageId: reply.id, conversationId: conversation.id, status: 'SENT' });
-      }
+      await deliverThroughChannel(em, reply);
       return { replyId: reply.id };
+    },
+
+    /** Delivers an agent's message in its turn, then lets the next message of the conversation go. */
+    async deliverOwn({ messageId }: { messageId: string }): Promise<void> {
+      const em = orm.em.fork();
+      const message = await em.findOne(Message, messageId, { populate: ['conversation'] });
+      if (!message) throw notFound(messageId);
+      await deliverThroughChannel(em, message);
+      await finish({ messageId });
     },
 
     /** Records a permanent failure as a FAILED reply that says why, and tells the room. */

@@ -5,6 +5,7 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Deps } from './deps.js';
 import { createReadiness, type Readiness } from './health/readiness.js';
 import { createApp, createHealthApp } from './http/app.js';
+import { createConversationActions } from './modules/conversations/conversation.actions.js';
 import { createMessageService } from './modules/messages/message.service.js';
 import { NAMESPACE } from './realtime/events.js';
 import { createGateway, type IoServer } from './realtime/gateway.js';
@@ -59,7 +60,8 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   const publisher = createSocketPublisher(io);
   const messages = createMessageService({ startFlow, publisher, logger });
   const readiness = baseReadiness(deps);
-  handleRequest = createApp({ orm, messages, jwtSecret: config.jwtSecret, logger, readiness }).callback();
+  const conversationActions = createConversationActions({ publisher });
+  handleRequest = createApp({ orm, messages, conversationActions, jwtSecret: config.jwtSecret, logger, readiness }).callback();
   const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, ...config.outbox });
 
   const url = await listen(http, config.port, config.host);

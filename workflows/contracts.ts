@@ -22,8 +22,35 @@ export interface MessageFlowInput {
   announced?: boolean;
 }
 
-/** Who answers, and whether an earlier message of the conversation is still being answered. */
-export type Route = { responder: 'LLM' | 'NONE'; reason?: string; myTurn: boolean };
+/** What a permanent generation failure does instead of ending in a FAILED reply (the chatbot's choice). */
+export type FailurePlan = { action: 'reply'; text: string } | { action: 'handoff' };
+
+/**
+ * Who answers a message, decided once it is the message's turn (so a handoff or a resume before
+ * it counts); `myTurn: false` means an earlier message of the conversation is still being answered.
+ * This is the route step's output: what ops see in the Web UI.
+ */
+export type Route =
+  | { myTurn: false }
+  | { myTurn: true; responder: 'LLM'; onFailure?: FailurePlan }
+  | { myTurn: true; responder: 'RULE'; rule: number; match: string; action: 'reply' | 'handoff'; text?: string }
+  /** An agent's message: the flow delivers the message itself, in its turn. */
+  | { myTurn: true; responder: 'AGENT' }
+  | { myTurn: true; responder: 'NONE'; reason: string };
+
+export interface ReplyWithInput {
+  messageId: string;
+  replyId: string;
+  text: string;
+  /** Why this text (a rule, the fallback): kept in the reply's metadata. */
+  metadata: Record<string, unknown>;
+}
+
+export interface HandOffInput {
+  messageId: string;
+  /** Said to the room with the status change, and recorded as the flow's result. */
+  reason: string;
+}
 
 /** Signal to a waiting message flow: the message before it is done, check your turn again. */
 export const PREDECESSOR_DONE_SIGNAL = 'predecessorDone';
@@ -69,7 +96,9 @@ export interface FailReplyInput {
 }
 
 export type MessageFlowResult =
-  | { status: 'REPLIED'; replyId: string }
+  | { status: 'REPLIED'; replyId: string; route: Route }
+  | { status: 'HANDED_OFF'; reason: string; replyId?: string; route: Route }
+  | { status: 'DELIVERED'; messageId: string }
   | { status: 'SKIPPED'; reason: string };
 
 /** Failure types, as explicit strings (class names do not survive minification). */

@@ -9,6 +9,7 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   uuid4,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -17,6 +18,7 @@ import {
   LLM_MAX_ATTEMPTS,
   PERMANENT_FAILURES,
   PREDECESSOR_DONE_SIGNAL,
+  type GenerateResult,
   type MessageFlowInput,
   type MessageFlowResult,
 } from './contracts.js';
@@ -52,10 +54,11 @@ const llm = proxyActivities<Activities>({
 export const predecessorDone = defineSignal(PREDECESSOR_DONE_SIGNAL);
 
 /**
- * One user message: route it, wait for its turn in the conversation, generate the reply, deliver
- * it. Every accepted message ends answered or with a FAILED reply that says why: database outages
- * are waited out however long they last, and whatever else fails is recorded as the reason. Either
- * way the message is finished, so the next one in the conversation can go.
+ * One message that takes a turn in its conversation. A user's: route it (rules, handoff, the LLM),
+ * wait for its turn, answer it, deliver the answer. An agent's: deliver it in its turn. Every
+ * accepted message ends answered, handed to a human (saying so), or with a FAILED reply that says
+ * why: database outages are waited out however long they last. Either way the message is
+ * finished, so the next one in the conversation can go.
  */
 export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageFlowResult> {
   let nudged = false;
@@ -63,24 +66,50 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
   const { messageId } = input;
   const replyId = uuid4();
   try {
-    const route = await outlastingOutages(() => db.route(input));
-    if (route.responder === 'NONE') {
-      await outlastingOutages(() => db.finish({ messageId }));
-      return { status: 'SKIPPED', reason: route.reason ?? 'no responder' };
-    }
-    let myTurn = route.myTurn;
-    while (!myTurn) {
+    let route = await outlastingOutages(() => db.route(input));
+    while (!route.myTurn) {
       // The signal is the fast path; the timeout re-checks the database in case one was lost.
       await condition(() => nudged, `${input.turnRecheckSeconds ?? 30}s`);
       nudged = false;
-      myTurn = await outlastingOutages(() => db.checkTurn({ messageId }));
+      route = await outlastingOutages(() => db.checkTurn({ messageId }));
     }
-    const { announced } = await outlastingOutages((round) =>
-      llm.generate({ messageId, conversationId: input.conversationId, seq: input.seq, replyId, round }),
-    );
-    // The reply is saved and visible: finish delivering it even if the flow is being cancelled.
-    const reply = await CancellationScope.nonCancellable(() => outlastingOutages(() => db.deliver({ messageId, announced })));
-    return { status: 'REPLIED', replyId: reply.replyId };
+    switch (route.responder) {
+      case 'NONE':
+        await outlastingOutages(() => db.finish({ messageId }));
+        return { status: 'SKIPPED', reason: route.reason };
+      case 'AGENT':
+        await CancellationScope.nonCancellable(() => outlastingOutages(() => db.deliverOwn({ messageId })));
+        return { status: 'DELIVERED', messageId };
+      case 'RULE': {
+        if (route.text === undefined) {
+          await outlastingOutages(() => db.finish({ messageId }));
+          return { status: 'HANDED_OFF', reason: `rule ${route.rule + 1}`, route };
+        }
+        const text = route.text;
+        const metadata = { rule: route.rule, ...(route.action === 'handoff' && { handoff: true }) };
+        const replied = await replyAndDeliver(messageId, () => db.replyWith({ messageId, replyId, text, metadata }));
+        return route.action === 'handoff' ? { status: 'HANDED_OFF', reason: `rule ${route.rule + 1}`, replyId: replied, route } : { status: 'REPLIED', replyId: replied, route };
+      }
+      case 'LLM': {
+        const onFailure = route.onFailure;
+        const generate = (round: number) => llm.generate({ messageId, conversationId: input.conversationId, seq: input.seq, replyId, round });
+        try {
+          return { status: 'REPLIED', replyId: await replyAndDeliver(messageId, generate), route };
+        } catch (err) {
+          // Generation failed for good: the chatbot's plan, if it has one, instead of a FAILED reply.
+          if (isCancellation(err) || !onFailure || !isGenerationFailure(err)) throw err;
+          const cause = rootCause(err);
+          if (onFailure.action === 'handoff') {
+            const reason = `the bot could not answer (${cause.type})`;
+            await outlastingOutages(() => db.handOff({ messageId, reason }));
+            return { status: 'HANDED_OFF', reason, route };
+          }
+          const metadata = { fallback: true, reason: cause.type };
+          const replied = await replyAndDeliver(messageId, () => db.replyWith({ messageId, replyId, text: onFailure.text, metadata }));
+          return { status: 'REPLIED', replyId: replied, route };
+        }
+      }
+    }
   } catch (err) {
     const cause = isCancellation(err) ? { message: 'The flow was cancelled', type: FailureTypes.flowCancelled } : rootCause(err);
     // Even when the flow is being cancelled, record why and let the next message go.
@@ -95,6 +124,16 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
       details: [{ type: cause.type }],
     });
   }
+}
+
+/**
+ * Saves a reply (generated or fixed), then delivers it — the delivery even if the flow is being
+ * cancelled, since the reply is saved and visible. Returns the reply's id.
+ */
+async function replyAndDeliver(messageId: string, save: (round: number) => Promise<GenerateResult>): Promise<string> {
+  const { announced } = await outlastingOutages(save);
+  const reply = await CancellationScope.nonCancellable(() => outlastingOutages(() => db.deliver({ messageId, announced })));
+  return reply.replyId;
 }
 
 /**
@@ -118,6 +157,14 @@ function isDatabaseOutage(err: unknown): boolean {
   const failure = err instanceof ActivityFailure ? err.cause : err;
   return failure instanceof ApplicationFailure && failure.type === FailureTypes.databaseUnavailable;
 }
+
+/** The LLM could not produce a reply, for good (rejected, not configured, never answered, timed out). */
+function isGenerationFailure(err: unknown): boolean {
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return true;
+  return (GENERATION_FAILURES as string[]).includes(rootCause(err).type);
+}
+
+const GENERATION_FAILURES = [FailureTypes.llmRejected, FailureTypes.llmNotConfigured, FailureTypes.llmUnavailable];
 
 /** The innermost failure of an activity error: its type and message are what ops need. */
 function rootCause(err: unknown): { message: string; type: string } {

@@ -4,6 +4,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../logger.js';
 import { chatbotRoutes } from '../modules/chatbots/chatbot.routes.js';
+import { conversationActionRoutes } from '../modules/conversations/conversation-actions.routes.js';
+import type { ConversationActions } from '../modules/conversations/conversation.actions.js';
+import { conversationReadRoutes } from '../modules/conversations/conversation-read.routes.js';
 import { messageRoutes } from '../modules/messages/message.routes.js';
 import type { MessageService } from '../modules/messages/message.service.js';
 import { requireAuth } from './auth.js';
@@ -13,6 +16,7 @@ import { healthRoutes } from './health.routes.js';
 export interface AppDeps {
   orm: MikroORM;
   messages: MessageService;
+  conversationActions: ConversationActions;
   jwtSecret: string;
   logger: Logger;
   readiness: Readiness;
@@ -23,7 +27,13 @@ export function createApp(deps: AppDeps): Koa {
   const app = createHealthApp(deps.readiness, deps.logger);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   for (const middleware of requireAuth(deps.jwtSecret)) app.use(middleware);
-  for (const router of [chatbotRoutes(deps.orm), messageRoutes(deps.orm, deps.messages)]) {
+  const routers = [
+    chatbotRoutes(deps.orm),
+    conversationReadRoutes(deps.orm),
+    conversationActionRoutes(deps.orm, deps.messages, deps.conversationActions),
+    messageRoutes(deps.orm, deps.messages),
+  ];
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

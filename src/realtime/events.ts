@@ -1,11 +1,25 @@
 import type { DeliveryStatus } from '../modules/messages/message.entity.js';
 import type { MessageDto } from '../modules/messages/message.entity.js';
+import type { ConversationStatus } from '../modules/conversations/conversation.entity.js';
 
 export const NAMESPACE = '/messages';
 
 /** The room of one conversation: everyone subscribed to it gets its events. */
 export function conversationRoom(conversationId: string): string {
   return `conversation:${conversationId}`;
+}
+
+/** The room of one chatbot: an agent dashboard learns there of every conversation's status change. */
+export function chatbotRoom(chatbotId: string): string {
+  return `chatbot:${chatbotId}`;
+}
+
+/** A conversation's status changed (handoff, resume, close), and why. */
+export interface ConversationStatusEvent {
+  conversationId: string;
+  chatbotId: string;
+  status: ConversationStatus;
+  reason: string;
 }
 
 export interface StatusEvent {
@@ -38,6 +52,7 @@ export interface ServerToClientEvents {
   'message:status': (event: StatusEvent) => void;
   typing: (event: TypingEvent) => void;
   'message:delta': (event: DeltaEvent) => void;
+  'conversation:status': (event: ConversationStatusEvent) => void;
   ready: (info: { recovered: boolean }) => void;
   /** The token's `exp` passed: the server disconnects right after; reconnect with a fresh token. */
   'session:expired': (info: { expiredAt: string }) => void;

@@ -5,11 +5,13 @@ import { z, ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
 import { AppError, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { Chatbot } from '../modules/chatbots/chatbot.entity.js';
 import { findOwnedConversation } from '../modules/conversations/conversation.store.js';
 import { Message } from '../modules/messages/message.entity.js';
 import { advanceStatus } from '../modules/messages/message.store.js';
 import { createSocketPublisher } from './publisher.js';
 import {
+  chatbotRoom,
   conversationRoom,
   NAMESPACE,
   type Ack,
@@ -29,7 +31,7 @@ export interface GatewayDeps {
   adapter?: ServerOptions['adapter'];
 }
 
-const conversationPayload = z.object({ conversationId: z.uuid() });
+const subscriptionPayload = z.union([z.strictObject({ conversationId: z.uuid() }), z.strictObject({ chatbotId: z.uuid() })]);
 const messagePayload = z.object({ messageId: z.uuid() });
 
 /**
@@ -70,17 +72,25 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
         }
       });
 
+    // A conversation's room (its messages, statuses, deltas), or a chatbot's (every conversation
+    // status change of that bot: an agent dashboard learns of a handoff without polling).
     handle('subscribe', async (payload) => {
-      const { conversationId } = conversationPayload.parse(payload);
-      await findOwnedConversation(deps.orm.em.fork(), socket.data.customerId, conversationId);
-      await socket.join(conversationRoom(conversationId));
-      return { conversationId };
+      const target = subscriptionPayload.parse(payload);
+      if ('chatbotId' in target) {
+        const chatbot = await deps.orm.em.fork().findOne(Chatbot, { id: target.chatbotId, customerId: socket.data.customerId, deletedAt: null });
+        if (!chatbot) throw notFound('Chatbot');
+        await socket.join(chatbotRoom(target.chatbotId));
+        return target;
+      }
+      await findOwnedConversation(deps.orm.em.fork(), socket.data.customerId, target.conversationId);
+      await socket.join(conversationRoom(target.conversationId));
+      return target;
     });
 
     handle('unsubscribe', async (payload) => {
-      const { conversationId } = conversationPayload.parse(payload);
-      await socket.leave(conversationRoom(conversationId));
-      return { conversationId };
+      const target = subscriptionPayload.parse(payload);
+      await socket.leave('chatbotId' in target ? chatbotRoom(target.chatbotId) : conversationRoom(target.conversationId));
+      return target;
     });
 
     // A live client confirms what it received / showed. Forward only, checked in the UPDATE itself;

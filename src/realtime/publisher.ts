@@ -1,8 +1,10 @@
 import type { Server } from 'socket.io';
 import type { MessageDto } from '../modules/messages/message.entity.js';
 import {
+  chatbotRoom,
   conversationRoom,
   NAMESPACE,
+  type ConversationStatusEvent,
   type ClientToServerEvents,
   type DeltaEvent,
   type ServerToClientEvents,
@@ -19,6 +21,8 @@ export interface Publisher {
   status(event: StatusEvent): void;
   typing(conversationId: string, isTyping: boolean): void;
   delta(event: DeltaEvent): void;
+  /** To the conversation's room and its chatbot's room. */
+  conversationStatus(event: ConversationStatusEvent): void;
 }
 
 type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -31,5 +35,7 @@ export function createSocketPublisher(io: IoServer): Publisher {
     status: (event) => room(event.conversationId).emit('message:status', event),
     typing: (conversationId, isTyping) => room(conversationId).emit('typing', { conversationId, isTyping }),
     delta: (event) => room(event.conversationId).emit('message:delta', event),
+    conversationStatus: (event) =>
+      io.of(NAMESPACE).to([conversationRoom(event.conversationId), chatbotRoom(event.chatbotId)]).emit('conversation:status', event),
   };
 }

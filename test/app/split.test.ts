@@ -77,7 +77,7 @@ describe('API and worker as separate processes', () => {
 
     // The worker process ran the flow to the end: every task of it was taken by that process
     // (identity `<pid>@<host>`), and it is the only one polling the task queue.
-    expect(await handle.result()).toEqual({ status: 'REPLIED', replyId: reply.payload.id });
+    expect(await handle.result()).toEqual({ status: 'REPLIED', replyId: reply.payload.id, route: { myTurn: true, responder: 'LLM' } });
     const ranBy = `${worker.child.pid}@`;
     const takers = (await handle.fetchHistory()).events!
       .map((e) => (e.workflowTaskStartedEventAttributes ?? e.activityTaskStartedEventAttributes)?.identity)

@@ -67,7 +67,7 @@ describe('a conversation handed off to a human', () => {
     expect(back.conversation).toMatchObject({ id: conversationId, status: 'OPEN' });
     const result = await (await messageFlow(app, back.message.id)).result();
     const answered = await settledHistory(api, conversationId, 6);
-    expect(result).toEqual({ status: 'REPLIED', replyId: answered[5].id });
+    expect(result).toEqual({ status: 'REPLIED', replyId: answered[5].id, route: { myTurn: true, responder: 'LLM' } });
     expect(answered.slice(4).map((m) => [m.seq, m.role, m.content, m.deliveryStatus])).toEqual([
       [5, 'USER', 'bot, are you back?', 'SENT'],
       [6, 'ASSISTANT', 'Echo: bot, are you back?', 'SENT'],

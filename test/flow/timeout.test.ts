@@ -40,7 +40,7 @@ describe('an LLM call that times out', () => {
       [4, 'ASSISTANT', 'Echo: are you slow?', 'SENT'],
     ]);
     const reply = history[3];
-    expect(result).toEqual({ status: 'REPLIED', replyId: reply.id });
+    expect(result).toEqual({ status: 'REPLIED', replyId: reply.id, route: { myTurn: true, responder: 'LLM' } });
     expect(llm.requests.map((r) => r.messages.at(-1))).toEqual([
       { role: 'user', content: 'are you slow?' },
       { role: 'user', content: 'are you slow?' },

@@ -1,10 +1,12 @@
 import { Migration20261125000000_initial } from './Migration20261125000000_initial.js';
 import { Migration20261125010000_guarantees } from './Migration20261125010000_guarantees.js';
 import { Migration20261126000000_hardening } from './Migration20261126000000_hardening.js';
+import { Migration20261126010000_routing } from './Migration20261126010000_routing.js';
 
 /** Every migration in order; listed explicitly so no file-system discovery is needed at run time. */
 export const migrations = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261125010000_guarantees', class: Migration20261125010000_guarantees },
   { name: 'Migration20261126000000_hardening', class: Migration20261126000000_hardening },
+  { name: 'Migration20261126010000_routing', class: Migration20261126010000_routing },
 ];

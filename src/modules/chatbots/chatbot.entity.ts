@@ -1,4 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { Rule } from '../routing/rules.js';
+
+export const ON_FAILURE = ['fallback', 'handoff'] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
 
 /** A customer's bot: its prompt and model settings drive every reply of its conversations. */
 export const Chatbot = defineEntity({
@@ -12,6 +16,14 @@ export const Chatbot = defineEntity({
     model: p.string().length(200).nullable(),
     temperature: p.double().$type<number>().nullable(),
     maxTokens: p.integer().nullable(),
+    /** Ordered; the first that matches a user message decides (src/modules/routing). */
+    rules: p.json<Rule[]>(),
+    /** Sent when generation fails permanently or no LLM is configured (onFailure 'fallback'). */
+    fallbackReply: p.text().nullable(),
+    /** What a permanent generation failure does: send fallbackReply (or fail), or hand off to a human. */
+    onFailure: p.enum(ON_FAILURE).default('fallback'),
+    /** Deleted bots accept no messages; their conversations stay readable. */
+    deletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
@@ -28,6 +40,9 @@ export function toChatbotDto(chatbot: IChatbot) {
     model: chatbot.model ?? null,
     temperature: chatbot.temperature ?? null,
     maxTokens: chatbot.maxTokens ?? null,
+    rules: chatbot.rules ?? [],
+    fallbackReply: chatbot.fallbackReply ?? null,
+    onFailure: chatbot.onFailure,
     createdAt: chatbot.createdAt.toISOString(),
     updatedAt: chatbot.updatedAt.toISOString(),
   };

@@ -1,14 +1,23 @@
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { notFound } from '../../errors.js';
 import { parse, uuidParam } from '../../http/validate.js';
 import { Chatbot, toChatbotDto } from './chatbot.entity.js';
-import { createChatbotSchema, listChatbotsQuerySchema } from './chatbot.schemas.js';
+import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } from './chatbot.schemas.js';
 
-/** POST/GET /chatbots: a customer's bots, and only theirs; the list is paged (`?page=&limit=`). */
+/**
+ * A customer's bots, and only theirs: create, list (paged), read, change (PATCH names only what
+ * changes), delete. A deleted bot is gone from these routes and accepts no messages (404); its
+ * conversations and their history stay readable.
+ */
 export function chatbotRoutes(orm: MikroORM): Router {
   const router = new Router({ prefix: '/chatbots' });
+  const owned = async (em: EntityManager, id: string, customerId: string) => {
+    const chatbot = await em.findOne(Chatbot, { id, customerId, deletedAt: null });
+    if (!chatbot) throw notFound('Chatbot');
+    return chatbot;
+  };
 
   router.post('/', async (ctx) => {
     const input = parse(createChatbotSchema, ctx.request.body);
@@ -23,7 +32,7 @@ export function chatbotRoutes(orm: MikroORM): Router {
     const { page, limit } = parse(listChatbotsQuerySchema, ctx.query);
     const [chatbots, total] = await orm.em.fork().findAndCount(
       Chatbot,
-      { customerId: ctx.state.customerId },
+      { customerId: ctx.state.customerId, deletedAt: null },
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
     );
     ctx.body = { data: chatbots.map(toChatbotDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
@@ -31,9 +40,26 @@ export function chatbotRoutes(orm: MikroORM): Router {
 
   router.get('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
-    const chatbot = await orm.em.fork().findOne(Chatbot, { id, customerId: ctx.state.customerId });
-    if (!chatbot) throw notFound('Chatbot');
+    ctx.body = { data: toChatbotDto(await owned(orm.em.fork(), id, ctx.state.customerId)) };
+  });
+
+  router.patch('/:id', async (ctx) => {
+    const { id } = parse(uuidParam, ctx.params);
+    const changes = parse(updateChatbotSchema, ctx.request.body);
+    const em = orm.em.fork();
+    const chatbot = await owned(em, id, ctx.state.customerId);
+    em.assign(chatbot, changes);
+    await em.flush();
     ctx.body = { data: toChatbotDto(chatbot) };
+  });
+
+  router.delete('/:id', async (ctx) => {
+    const { id } = parse(uuidParam, ctx.params);
+    const em = orm.em.fork();
+    const chatbot = await owned(em, id, ctx.state.customerId);
+    chatbot.deletedAt = new Date();
+    await em.flush();
+    ctx.status = 204;
   });
 
   return router;

@@ -1,14 +1,37 @@
 import { z } from 'zod';
 import { intParam, storableText } from '../../http/validate.js';
+import { rulesSchema } from '../routing/rules.js';
+import { ON_FAILURE } from './chatbot.entity.js';
+
+/** Every writable field, without defaults: POST fills the defaults, PATCH changes only what it names. */
+const fields = {
+  name: storableText().trim().min(1).max(200),
+  systemPrompt: storableText().max(8000),
+  model: storableText().trim().min(1).max(200).nullable(),
+  temperature: z.number().min(0).max(2).nullable(),
+  /** `max_tokens` of each reply; null: the server default (LLM_MAX_TOKENS). */
+  maxTokens: z.number().int().min(1).max(32_768).nullable(),
+  /** Ordered; the first rule that matches a user message decides who answers. */
+  rules: rulesSchema,
+  fallbackReply: storableText().trim().min(1).max(8000).nullable(),
+  onFailure: z.enum(ON_FAILURE),
+};
 
 export const createChatbotSchema = z.strictObject({
-  name: storableText().trim().min(1).max(200),
-  systemPrompt: storableText().max(8000).default(''),
-  model: storableText().trim().min(1).max(200).nullable().default(null),
-  temperature: z.number().min(0).max(2).nullable().default(null),
-  /** `max_tokens` of each reply; null: the server default (LLM_MAX_TOKENS). */
-  maxTokens: z.number().int().min(1).max(32_768).nullable().default(null),
+  name: fields.name,
+  systemPrompt: fields.systemPrompt.default(''),
+  model: fields.model.default(null),
+  temperature: fields.temperature.default(null),
+  maxTokens: fields.maxTokens.default(null),
+  rules: fields.rules.default([]),
+  fallbackReply: fields.fallbackReply.default(null),
+  onFailure: fields.onFailure.default('fallback'),
 });
+
+export const updateChatbotSchema = z
+  .strictObject(fields)
+  .partial()
+  .refine((changes) => Object.keys(changes).length > 0, 'must change at least one field');
 
 /** GET /chatbots: numbered pages, like the history's default paging. */
 export const listChatbotsQuerySchema = z.strictObject({

@@ -4,19 +4,29 @@ import { CHANNELS } from '../conversations/conversation.entity.js';
 
 const METADATA_MAX_BYTES = 16 * 1024;
 
+const content = storableText()
+  .min(1)
+  .max(8000)
+  .refine((value) => value.trim().length > 0, 'must not be blank');
+
 export const sendMessageSchema = z.strictObject({
   chatbotId: z.uuid(),
   externalUserId: storableText().trim().min(1).max(255),
-  content: storableText()
-    .min(1)
-    .max(8000)
-    .refine((value) => value.trim().length > 0, 'must not be blank'),
+  content,
   channel: z.enum(CHANNELS),
   metadata: storableJsonObject(METADATA_MAX_BYTES).optional(),
   conversationId: z.uuid().optional(),
 });
 
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
+
+/** POST /conversations/:id/messages: an agent's message. */
+export const agentMessageSchema = z.strictObject({
+  content,
+  metadata: storableJsonObject(METADATA_MAX_BYTES).optional(),
+});
+
+export type AgentMessageInput = z.infer<typeof agentMessageSchema>;
 
 /** page/limit, or a seq cursor (after/before) with limit; the two styles do not mix. */
 export const historyQuerySchema = z

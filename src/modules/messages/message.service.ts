@@ -7,7 +7,7 @@ import { Chatbot } from '../chatbots/chatbot.entity.js';
 import { toConversationDto, type IConversation } from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
 import { Message, toMessageDto } from './message.entity.js';
-import type { HistoryQuery, SendMessageInput } from './message.schemas.js';
+import type { AgentMessageInput, HistoryQuery, SendMessageInput } from './message.schemas.js';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.store.js';
 import { appendMessage, pageBySeq } from './message.store.js';
 
@@ -30,7 +30,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         const replay = await claimKey(tx, claim);
         if (replay) return { replay };
       }
-      const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId });
+      const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId, deletedAt: null });
       if (!chatbot) throw notFound('Chatbot');
       const conversation = input.conversationId
         ? await continueConversation(tx, customerId, input)
@@ -95,6 +95,26 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit, disableIdentityMap: true },
       );
       return { data: rows.map(toMessageDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+    },
+
+    /**
+     * An agent's message into a conversation: saved (PENDING) with the conversation's next seq,
+     * announced, and delivered by its own durable flow in its turn — after every earlier message of
+     * the conversation is answered, before every later one — through the same outbox as users'.
+     */
+    async sendAsAgent(em: EntityManager, customerId: string, conversationId: string, input: AgentMessageInput) {
+      const saved = await em.transactional(async (tx) => {
+        const conversation = await findOwnedConversation(tx, customerId, conversationId);
+        if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');
+        if (conversation.chatbot.deletedAt) throw conflict('The conversation’s chatbot was deleted');
+        const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
+        return { message: toMessageDto(message), flow: { messageId: message.id, conversationId, chatbotId: conversation.chatbot.id, seq: message.seq } };
+      });
+      publisher.message(saved.message);
+      startFlow({ ...saved.flow, announced: true }).catch((err) =>
+        logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) }),
+      );
+      return { message: 'Message accepted for delivery', data: { message: saved.message } };
     },
 
     async get(em: EntityManager, customerId: string, id: string) {

@@ -18,7 +18,8 @@ export interface ReplyFailureDeps {
  * Records a permanent failure: the reply becomes FAILED (a saved PENDING one keeps its text, so a
  * retry can deliver it; otherwise an empty FAILED reply is saved), with the public reason in
  * `metadata.error`; the room is told and the message's turn ends. The raw reason is logged only.
- * Safe to repeat: a reply that is already SENT or FAILED is left as it is.
+ * Safe to repeat: a reply that is already SENT or FAILED is left as it is. An agent's message that
+ * could not be delivered is itself marked FAILED.
  */
 export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailureDeps) {
   return async (input: FailReplyInput): Promise<ReplyRef> => {
@@ -30,6 +31,14 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
     logger.warn('reply failed', { messageId: input.messageId, conversationId, type: input.type, reason: input.reason });
     publisher.typing(conversationId, false);
 
+    if (message.role === 'AGENT') {
+      // An agent's message is its own reply: it is what failed to go out.
+      if (await advanceStatus(em, message.id, 'FAILED', { ...message.metadata, error })) {
+        publisher.status({ messageId: message.id, conversationId, status: 'FAILED' });
+      }
+      await finish({ messageId: input.messageId });
+      return { replyId: message.id };
+    }
     const existing = await findReply(em, input.messageId);
     const { reply, created } = existing ? { reply: existing, created: false } : await saveReplyOnce(orm, {
       id: input.replyId,

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ConversationStatus } from '../conversations/conversation.entity.js';
+import type { RoutingChatbot } from '../routing/router.js';
 
 /**
  * Turn-taking of user messages within a conversation: a message's reply is produced only when every
@@ -11,48 +13,82 @@ export async function markFlowStarted(em: EntityManager, messageId: string): Pro
   await em.execute('update message set flow_started_at = coalesce(flow_started_at, now()) where id = ?', [messageId]);
 }
 
-export interface FlowStart {
-  conversationStatus: string;
+/** The roles whose messages take turns: a user's (answered by the bot) and an agent's (delivered). */
+const TURN_ROLES = `('USER', 'AGENT')`;
+
+/** What routing needs to know about a message once it is its turn, read in the same round trip. */
+export interface TurnFacts {
   myTurn: boolean;
+  role: 'USER' | 'AGENT';
+  content: string;
+  conversationId: string;
+  seq: number;
+  conversationStatus: ConversationStatus;
+  chatbot: RoutingChatbot;
 }
+
+const FACTS = `select m.role, m.content, m.conversation_id, m.seq, c.status,
+            b.rules, b.fallback_reply, b.on_failure, b.deleted_at,
+            exists (select 1 from message e where e.conversation_id = m.conversation_id and e.role in ${TURN_ROLES}
+                     and e.seq < m.seq and e.flow_done_at is null) as waiting
+       from m join conversation c on c.id = m.conversation_id join chatbot b on b.id = c.chatbot_id`;
+
+interface FactsRow {
+  role: 'USER' | 'AGENT';
+  content: string;
+  conversation_id: string;
+  seq: number;
+  status: ConversationStatus;
+  rules: RoutingChatbot['rules'];
+  fallback_reply: string | null;
+  on_failure: RoutingChatbot['onFailure'];
+  deleted_at: Date | null;
+  waiting: boolean;
+}
+
+const toFacts = (row: FactsRow | undefined): TurnFacts | undefined =>
+  row && {
+    myTurn: !row.waiting,
+    role: row.role,
+    content: row.content,
+    conversationId: row.conversation_id,
+    seq: Number(row.seq),
+    conversationStatus: row.status,
+    chatbot: { rules: row.rules ?? [], fallbackReply: row.fallback_reply, onFailure: row.on_failure, deletedAt: row.deleted_at },
+  };
 
 /**
- * The first step of a flow in one round trip: takes the message off the outbox and tells the
- * conversation's status and whether every earlier user message is done. Undefined: no such message.
+ * The first step of a flow in one round trip: takes the message off the outbox and tells whether
+ * every earlier message of the conversation is done, with what routing needs. Undefined: no such
+ * message (or not one that takes turns).
  */
-export async function startTurn(em: EntityManager, messageId: string): Promise<FlowStart | undefined> {
-  const rows = await em.execute<{ status: string; waiting: boolean }[]>(
+export async function startTurn(em: EntityManager, messageId: string): Promise<TurnFacts | undefined> {
+  const rows = await em.execute<FactsRow[]>(
     `with m as (
        update message set flow_started_at = coalesce(flow_started_at, now())
-        where id = ? and role = 'USER' returning conversation_id, seq
+        where id = ? and role in ${TURN_ROLES} returning role, content, conversation_id, seq
      )
-     select c.status,
-            exists (select 1 from message e where e.conversation_id = m.conversation_id and e.role = 'USER'
-                     and e.seq < m.seq and e.flow_done_at is null) as waiting
-       from m join conversation c on c.id = m.conversation_id`,
+     ${FACTS}`,
     [messageId],
   );
-  const row = rows[0];
-  return row && { conversationStatus: row.status, myTurn: !row.waiting };
+  return toFacts(rows[0]);
 }
 
-/** True when no earlier user message of the conversation is still waiting for its reply. */
-export async function isMyTurn(em: EntityManager, conversationId: string, seq: number): Promise<boolean> {
-  const rows = await em.execute<{ waiting: boolean }[]>(
-    `select exists (
-       select 1 from message
-        where conversation_id = ? and role = 'USER' and seq < ? and flow_done_at is null
-     ) as waiting`,
-    [conversationId, seq],
+/** The same facts again, for a message waiting for its turn. */
+export async function turnFacts(em: EntityManager, messageId: string): Promise<TurnFacts | undefined> {
+  const rows = await em.execute<FactsRow[]>(
+    `with m as (select role, content, conversation_id, seq from message where id = ? and role in ${TURN_ROLES})
+     ${FACTS}`,
+    [messageId],
   );
-  return !rows[0]?.waiting;
+  return toFacts(rows[0]);
 }
 
 /** Earlier user messages of the conversation whose flow started but is not done. */
 export async function findUnfinishedBefore(em: EntityManager, conversationId: string, seq: number): Promise<string[]> {
   const rows = await em.execute<{ id: string }[]>(
     `select id from message
-      where conversation_id = ? and role = 'USER' and seq < ? and flow_done_at is null and flow_started_at is not null
+      where conversation_id = ? and role in ${TURN_ROLES} and seq < ? and flow_done_at is null and flow_started_at is not null
       order by seq`,
     [conversationId, seq],
   );
@@ -77,7 +113,7 @@ export async function markDone(em: EntityManager, messageId: string): Promise<{ 
  */
 export async function nextWaiting(em: EntityManager, at: { conversationId: string; seq: number }): Promise<string | undefined> {
   const rows = await em.execute<{ id: string }[]>(
-    `select id from message where conversation_id = ? and role = 'USER' and seq > ? and flow_done_at is null order by seq limit 1`,
+    `select id from message where conversation_id = ? and role in ${TURN_ROLES} and seq > ? and flow_done_at is null order by seq limit 1`,
     [at.conversationId, at.seq],
   );
   return rows[0]?.id;
@@ -101,7 +137,7 @@ export async function findUnstartedFlows(em: EntityManager, graceMs: number, lim
   const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string; seq: number }[]>(
     `select m.id, m.conversation_id, c.chatbot_id, m.seq from message m
        join conversation c on c.id = m.conversation_id
-      where m.role = 'USER' and m.flow_started_at is null and m.created_at < now() - make_interval(secs => ?)
+      where m.role in ${TURN_ROLES} and m.flow_started_at is null and m.created_at < now() - make_interval(secs => ?)
       order by m.created_at limit ?`,
     [graceMs / 1000, limit],
   );
@@ -116,7 +152,7 @@ export async function findUnstartedFlows(em: EntityManager, graceMs: number, lim
 export async function findLongUnfinished(em: EntityManager, olderThanMs: number, limit = 50): Promise<string[]> {
   const rows = await em.execute<{ id: string }[]>(
     `select id from message
-      where role = 'USER' and flow_done_at is null and flow_started_at < now() - make_interval(secs => ?)
+      where role in ${TURN_ROLES} and flow_done_at is null and flow_started_at < now() - make_interval(secs => ?)
       order by flow_started_at limit ?`,
     [olderThanMs / 1000, limit],
   );
