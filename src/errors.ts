@@ -16,3 +16,6 @@ export const notFound = (what: string) => new AppError(404, 'Not Found', `${what
 export const conflict = (detail: string) => new AppError(409, 'Conflict', detail);
 
 export const unauthorized = (detail = 'Missing or invalid token') => new AppError(401, 'Unauthorized', detail);
+
+/** The token's scope does not allow this endpoint at all (a widget token on a customer endpoint). */
+export const forbidden = (detail: string) => new AppError(403, 'Forbidden', detail);

@@ -9,6 +9,7 @@ import type { ConversationActions } from '../modules/conversations/conversation.
 import { conversationReadRoutes } from '../modules/conversations/conversation-read.routes.js';
 import { messageRoutes } from '../modules/messages/message.routes.js';
 import type { MessageService } from '../modules/messages/message.service.js';
+import { widgetTokenRoutes } from '../modules/widget/widget-token.routes.js';
 import { requireAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Koa {
     conversationReadRoutes(deps.orm),
     conversationActionRoutes(deps.orm, deps.messages, deps.conversationActions),
     messageRoutes(deps.orm, deps.messages),
+    widgetTokenRoutes(deps.orm, deps.jwtSecret),
   ];
   for (const router of routers) {
     app.use(router.routes());

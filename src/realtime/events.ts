@@ -1,3 +1,4 @@
+import type { WidgetScope } from '../auth/tokens.js';
 import type { DeliveryStatus } from '../modules/messages/message.entity.js';
 import type { MessageDto } from '../modules/messages/message.entity.js';
 import type { ConversationStatus } from '../modules/conversations/conversation.entity.js';
@@ -43,7 +44,7 @@ export interface DeltaEvent {
 
 export type Ack<T = unknown> =
   | { ok: true; data?: T }
-  | { ok: false; error: { code: 'invalid' | 'not_found' | 'internal'; message: string } };
+  | { ok: false; error: { code: 'invalid' | 'not_found' | 'forbidden' | 'internal'; message: string } };
 
 export type AckCallback = (response: Ack) => void;
 
@@ -67,6 +68,8 @@ export interface ClientToServerEvents {
 
 export interface SocketData {
   customerId: string;
+  /** A widget token's scope: its one chatbot and end user. */
+  widget?: WidgetScope;
   /** The token's `exp` in ms, when it has one: the socket is disconnected then. */
   expiresAt?: number;
 }

@@ -3,10 +3,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { z, ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, forbidden, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Chatbot } from '../modules/chatbots/chatbot.entity.js';
-import { findOwnedConversation } from '../modules/conversations/conversation.store.js';
+import { findVisibleConversation } from '../modules/conversations/conversation.store.js';
 import { Message } from '../modules/messages/message.entity.js';
 import { advanceStatus } from '../modules/messages/message.store.js';
 import { createSocketPublisher } from './publisher.js';
@@ -51,8 +51,9 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
 
   nsp.use((socket, next) => {
     try {
-      const { customerId, expiresAt } = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
-      socket.data.customerId = customerId;
+      const { caller, expiresAt } = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
+      socket.data.customerId = caller.customerId;
+      socket.data.widget = caller.widget;
       socket.data.expiresAt = expiresAt;
       next();
     } catch {
@@ -77,12 +78,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
     handle('subscribe', async (payload) => {
       const target = subscriptionPayload.parse(payload);
       if ('chatbotId' in target) {
+        if (socket.data.widget) throw forbidden('A widget token can only subscribe to its end user’s conversations');
         const chatbot = await deps.orm.em.fork().findOne(Chatbot, { id: target.chatbotId, customerId: socket.data.customerId, deletedAt: null });
         if (!chatbot) throw notFound('Chatbot');
         await socket.join(chatbotRoom(target.chatbotId));
         return target;
       }
-      await findOwnedConversation(deps.orm.em.fork(), socket.data.customerId, target.conversationId);
+      await findVisibleConversation(deps.orm.em.fork(), socket.data, target.conversationId);
       await socket.join(conversationRoom(target.conversationId));
       return target;
     });
@@ -100,6 +102,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
       const em = deps.orm.em.fork();
       const message = await em.findOne(Message, { id: messageId, conversation: { chatbot: { customerId: socket.data.customerId } } });
       if (!message) throw notFound('Message');
+      if (socket.data.widget) await findVisibleConversation(em, socket.data, message.conversation.id).catch(() => Promise.reject(notFound('Message')));
       if (await advanceStatus(em, messageId, status)) {
         publisher.status({ messageId, conversationId: message.conversation.id, status });
         return { messageId, status };
@@ -145,6 +148,7 @@ function endAtExpiry(socket: Socket<ClientToServerEvents, ServerToClientEvents, 
 function toAckError(err: unknown, logger: Logger): Ack {
   if (err instanceof ZodError) return { ok: false, error: { code: 'invalid', message: err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } };
   if (err instanceof AppError && err.status === 404) return { ok: false, error: { code: 'not_found', message: err.message } };
+  if (err instanceof AppError && err.status === 403) return { ok: false, error: { code: 'forbidden', message: err.message } };
   logger.error('socket handler failed', { err });
   return { ok: false, error: { code: 'internal', message: 'The request could not be handled' } };
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
+import type { Caller } from '../../auth/tokens.js';
 import { Conversation, type Channel, type ConversationStatus, type IConversation } from './conversation.entity.js';
 
 /** A conversation of one of the customer's chatbots, or 404 (unknown and foreign look the same). */
@@ -53,4 +54,15 @@ export async function changeStatus(
   );
   const row = rows[0];
   return row && { changed: row.changed, chatbotId: row.chatbot_id, status: row.status };
+}
+
+/**
+ * A conversation the caller may see: the customer's, and for a widget token only its end user's
+ * with its chatbot. Anything else is 404, like an id that does not exist.
+ */
+export async function findVisibleConversation(em: EntityManager, caller: Caller, id: string): Promise<IConversation> {
+  const conversation = await findOwnedConversation(em, caller.customerId, id);
+  const { widget } = caller;
+  if (widget && (conversation.chatbot.id !== widget.chatbotId || conversation.externalUserId !== widget.externalUserId)) throw notFound('Conversation');
+  return conversation;
 }
