@@ -143,7 +143,7 @@ export interface HistoryBounds {
 
 /**
  * The conversation as the LLM should see it when answering message `seq`: every earlier message,
- * plus replies and agent messages saved since, newest first, at most `maxMessages`. Needs only the
+ * plus the replies saved since (to earlier messages), newest first, at most `maxMessages`. Needs only the
  * message's coordinates, so it can run alongside the message's own load.
  */
 export function loadHistory(em: EntityManager, at: { conversationId: string; messageId: string; seq: number }, maxMessages: number): Promise<IMessage[]> {
@@ -154,7 +154,9 @@ export function loadHistory(em: EntityManager, at: { conversationId: string; mes
       id: { $ne: at.messageId },
       deliveryStatus: { $ne: 'FAILED' },
       content: { $ne: '' },
-      $or: [{ seq: { $lt: at.seq } }, { role: { $ne: 'USER' } }],
+      // Replies to earlier messages can be saved after this message (a higher seq); an agent's
+      // later message takes its turn after this one, so it is not part of this answer's context.
+      $or: [{ seq: { $lt: at.seq } }, { role: 'ASSISTANT' }],
     },
     { orderBy: { seq: 'desc' }, limit: maxMessages },
   );

@@ -29,8 +29,6 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
     const conversationId = message.conversation.id;
     const error = publicFailure(input.type);
     logger.warn('reply failed', { messageId: input.messageId, conversationId, type: input.type, reason: input.reason });
-    publisher.typing(conversationId, false);
-
     if (message.role === 'AGENT') {
       // An agent's message is its own reply: it is what failed to go out.
       if (await advanceStatus(em, message.id, 'FAILED', { ...message.metadata, error })) {
@@ -39,6 +37,7 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
       await finish({ messageId: input.messageId });
       return { replyId: message.id };
     }
+    publisher.typing(conversationId, false);
     const existing = await findReply(em, input.messageId);
     const { reply, created } = existing ? { reply: existing, created: false } : await saveReplyOnce(orm, {
       id: input.replyId,
