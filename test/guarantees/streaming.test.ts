@@ -71,6 +71,8 @@ describe('streaming replies', () => {
     expect(deltas.filter((d) => d.attempt === 1).map((d) => d.delta).join('')).toBe('alpha beta ');
     expect(deltas.filter((d) => d.attempt === 2).map((d) => d.delta).join('')).toBe(text);
     expect(final.payload.content).toBe(text);
+    // The reply's SENT follows its `message` event (one step later): wait for it, then read.
+    await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === final.payload.id && e.payload.status === 'SENT');
     const replies = ((await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[]).filter((m) => m.role === 'ASSISTANT');
     expect(replies.map((m) => [m.content, m.deliveryStatus])).toEqual([['opening', 'SENT'], [text, 'SENT']]);
     socket.close();
