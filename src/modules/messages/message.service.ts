@@ -20,6 +20,18 @@ export interface MessageServiceDeps {
 /** Sending and reading messages, always within one customer's chatbots. */
 export function createMessageService({ startFlow, publisher, logger }: MessageServiceDeps) {
   /**
+   * Starts the message's flow once the 202 is on its way: setImmediate runs after the response was
+   * written, so the start's own work (encoding, the RPC, an eager first task) never delays it. The
+   * message is committed in the outbox already; if the start fails, the sweeper starts it.
+   */
+  const startAfterResponse = (flow: Parameters<StartMessageFlow>[0]) =>
+    setImmediate(() =>
+      startFlow({ ...flow, announced: true }).catch((err) =>
+        logger.warn('flow not started now; the outbox will start it', { messageId: flow.messageId, err: String(err) }),
+      ),
+    );
+
+  /**
    * Saves the message and, in the same transaction, its Idempotency-Key with the 202 body, so a
    * crash can never leave one without the other. A repeat of an earlier request returns that
    * request's body (`replay`) and saves nothing.
@@ -66,9 +78,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       const saved = await save(em, customerId, input, claim);
       if ('replay' in saved) return { body: saved.replay, replayed: true };
       publisher.message(saved.body.data.message);
-      startFlow({ ...saved.flow, announced: true }).catch((err) =>
-        logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) }),
-      );
+      startAfterResponse(saved.flow);
       return { body: saved.body, replayed: false };
     },
 
@@ -111,9 +121,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         return { message: toMessageDto(message), flow: { messageId: message.id, conversationId, chatbotId: conversation.chatbot.id, seq: message.seq } };
       });
       publisher.message(saved.message);
-      startFlow({ ...saved.flow, announced: true }).catch((err) =>
-        logger.warn('flow not started now; the outbox will start it', { messageId: saved.flow.messageId, err: String(err) }),
-      );
+      startAfterResponse(saved.flow);
       return { message: 'Message accepted for delivery', data: { message: saved.message } };
     },
 
