@@ -9,6 +9,7 @@ import { findOrOpenConversation, findOwnedConversation } from '../conversations/
 import { Message, toMessageDto } from './message.entity.js';
 import type { AgentMessageInput, HistoryQuery, SendMessageInput } from './message.schemas.js';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.store.js';
+import { appendToOpenConversation, type AppendedUserMessage } from './fast-append.js';
 import { appendMessage, pageBySeq } from './message.store.js';
 
 export interface MessageServiceDeps {
@@ -31,40 +32,47 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       ),
     );
 
+  /** The 202 body and the flow's input for a saved message. */
+  const accepted = ({ message, conversation, chatbotId }: AppendedUserMessage) => ({
+    body: { message: 'Message accepted for processing', data: { message, conversation } },
+    flow: { messageId: message.id, conversationId: conversation.id, chatbotId, seq: message.seq },
+  });
+
+  /** The full path: opens the conversation when needed, and says exactly what is wrong (404, 409). */
+  const appendFully = async (tx: EntityManager, customerId: string, input: SendMessageInput): Promise<AppendedUserMessage> => {
+    const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId, deletedAt: null });
+    if (!chatbot) throw notFound('Chatbot');
+    const conversation = input.conversationId ? await continueConversation(tx, customerId, input) : await findOrOpenConversation(tx, input);
+    const message = await appendMessage(tx, { conversationId: conversation.id, role: 'USER', content: input.content, deliveryStatus: 'SENT', metadata: input.metadata });
+    const at = message.createdAt.toISOString();
+    return {
+      chatbotId: chatbot.id,
+      message: toMessageDto(message),
+      conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at },
+    };
+  };
+
   /**
    * Saves the message and, in the same transaction, its Idempotency-Key with the 202 body, so a
    * crash can never leave one without the other. A repeat of an earlier request returns that
-   * request's body (`replay`) and saves nothing.
+   * request's body (`replay`) and saves nothing. Without a key, the common case (an open
+   * conversation) is one statement on its own.
    */
-  const save = (em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) =>
-    em.transactional(async (tx) => {
+  const save = async (em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) => {
+    if (!claim) {
+      const fast = await appendToOpenConversation(em, customerId, input);
+      if (fast) return accepted(fast);
+    }
+    return em.transactional(async (tx) => {
       if (claim) {
         const replay = await claimKey(tx, claim);
         if (replay) return { replay };
       }
-      const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId, deletedAt: null });
-      if (!chatbot) throw notFound('Chatbot');
-      const conversation = input.conversationId
-        ? await continueConversation(tx, customerId, input)
-        : await findOrOpenConversation(tx, input);
-      const message = await appendMessage(tx, {
-        conversationId: conversation.id,
-        role: 'USER',
-        content: input.content,
-        deliveryStatus: 'SENT',
-        metadata: input.metadata,
-      });
-      const at = message.createdAt.toISOString();
-      const body = {
-        message: 'Message accepted for processing',
-        data: {
-          message: toMessageDto(message),
-          conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at },
-        },
-      };
-      if (claim) await completeKey(tx, claim, body);
-      return { body, flow: { messageId: message.id, conversationId: conversation.id, chatbotId: chatbot.id, seq: message.seq } };
+      const saved = accepted((await appendToOpenConversation(tx, customerId, input)) ?? (await appendFully(tx, customerId, input)));
+      if (claim) await completeKey(tx, claim, saved.body);
+      return saved;
     });
+  };
 
   return {
     /**
