@@ -107,6 +107,10 @@ export const FailureTypes = {
   llmNotConfigured: 'LlmNotConfigured',
   llmUnavailable: 'LlmUnavailable',
   channelNotConfigured: 'ChannelNotConfigured',
+  /** The channel answered that it will not take the reply (a webhook's 4xx). */
+  channelRejected: 'ChannelRejected',
+  /** The channel did not accept the reply in any of its attempts (5xx, 429, timeouts, unreachable). */
+  channelUnavailable: 'ChannelUnavailable',
   messageNotFound: 'MessageNotFound',
   replyFailed: 'ReplyFailed',
   flowCancelled: 'FlowCancelled',
@@ -122,6 +126,7 @@ export const PERMANENT_FAILURES: string[] = [
   FailureTypes.llmRejected,
   FailureTypes.llmNotConfigured,
   FailureTypes.channelNotConfigured,
+  FailureTypes.channelRejected,
   FailureTypes.messageNotFound,
   FailureTypes.internal,
 ];

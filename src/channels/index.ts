@@ -1,9 +1,10 @@
 import type { Channels } from './channel.js';
+import { webhookChannel } from './webhook.js';
 import { widgetChannel } from './widget.js';
 
-/** The delivery adapters of this version: the widget only; WEBHOOK and WHATSAPP have none yet. */
+/** The delivery adapters of this version: the widget and signed webhooks; WHATSAPP has none yet. */
 export function createChannels(): Channels {
-  return { WIDGET: widgetChannel };
+  return { WIDGET: widgetChannel, WEBHOOK: webhookChannel };
 }
 
 export type { ChannelAdapter, Channels } from './channel.js';

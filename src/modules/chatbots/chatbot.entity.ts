@@ -2,6 +2,11 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { Rule } from '../routing/rules.js';
 
 export const ON_FAILURE = ['fallback', 'handoff'] as const;
+
+export interface WebhookSettings {
+  url: string;
+  secret: string;
+}
 export type OnFailure = (typeof ON_FAILURE)[number];
 
 /** A customer's bot: its prompt and model settings drive every reply of its conversations. */
@@ -22,6 +27,8 @@ export const Chatbot = defineEntity({
     fallbackReply: p.text().nullable(),
     /** What a permanent generation failure does: send fallbackReply (or fail), or hand off to a human. */
     onFailure: p.enum(ON_FAILURE).default('fallback'),
+    /** Where WEBHOOK conversations' replies go, and the secret that signs them (never returned). */
+    webhook: p.json<WebhookSettings>().nullable(),
     /** Deleted bots accept no messages; their conversations stay readable. */
     deletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -43,6 +50,8 @@ export function toChatbotDto(chatbot: IChatbot) {
     rules: chatbot.rules ?? [],
     fallbackReply: chatbot.fallbackReply ?? null,
     onFailure: chatbot.onFailure,
+    // Secrets are write-only: a client learns only where replies go and that a secret is set.
+    webhook: chatbot.webhook ? { url: chatbot.webhook.url, secretSet: true } : null,
     createdAt: chatbot.createdAt.toISOString(),
     updatedAt: chatbot.updatedAt.toISOString(),
   };

@@ -15,6 +15,13 @@ const fields = {
   rules: rulesSchema,
   fallbackReply: storableText().trim().min(1).max(8000).nullable(),
   onFailure: z.enum(ON_FAILURE),
+  /** WEBHOOK conversations' replies are POSTed to `url`, signed with `secret` (write-only). */
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048),
+      secret: storableText().min(16, 'must be at least 16 characters').max(256),
+    })
+    .nullable(),
 };
 
 export const createChatbotSchema = z.strictObject({
@@ -26,6 +33,7 @@ export const createChatbotSchema = z.strictObject({
   rules: fields.rules.default([]),
   fallbackReply: fields.fallbackReply.default(null),
   onFailure: fields.onFailure.default('fallback'),
+  webhook: fields.webhook.default(null),
 });
 
 export const updateChatbotSchema = z

@@ -9,18 +9,26 @@ const PUBLIC_MESSAGES: Record<string, string> = {
   [FailureTypes.llmUnavailable]: 'The language model did not answer, even after several attempts.',
   [FailureTypes.llmNotConfigured]: 'No language model is configured to answer this chatbot.',
   [FailureTypes.channelNotConfigured]: 'The reply could not be sent: this conversation’s channel has no delivery set up.',
+  [FailureTypes.channelRejected]: 'The reply could not be sent: the channel refused it.',
+  [FailureTypes.channelUnavailable]: 'The reply could not be sent: the channel did not accept it, even after several attempts.',
   [FailureTypes.flowCancelled]: 'Answering this message was cancelled by an operator.',
   [FailureTypes.flowEnded]: 'Answering this message was stopped before a reply was made.',
   [FailureTypes.internal]: 'An internal error prevented a reply.',
 };
 
+/** Failures whose detail we wrote ourselves from what a channel answered: safe, and useful to show. */
+const PUBLIC_DETAIL = new Set<string>([FailureTypes.channelRejected, FailureTypes.channelUnavailable]);
+
 export interface PublicFailure {
   type: string;
   message: string;
+  /** What the channel answered (an HTTP status, a provider code), where that is known. */
+  detail?: string;
 }
 
 /** The public form of a failure type; anything unknown is an InternalError. */
-export function publicFailure(type: string): PublicFailure {
+export function publicFailure(type: string, reason?: string): PublicFailure {
   const message = PUBLIC_MESSAGES[type];
-  return message ? { type, message } : { type: FailureTypes.internal, message: PUBLIC_MESSAGES[FailureTypes.internal]! };
+  if (!message) return { type: FailureTypes.internal, message: PUBLIC_MESSAGES[FailureTypes.internal]! };
+  return PUBLIC_DETAIL.has(type) && reason ? { type, message, detail: reason } : { type, message };
 }

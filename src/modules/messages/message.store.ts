@@ -131,9 +131,9 @@ export async function saveReplyOnce(
   }
 }
 
-/** The reply to a user message, if one was saved (with its conversation loaded, on request). */
+/** The reply to a user message, if one was saved (with its conversation and chatbot loaded, on request: delivery needs them). */
 export function findReply(em: EntityManager, messageId: string, options: { withConversation?: boolean } = {}): Promise<IMessage | null> {
-  return em.findOne(Message, { replyToId: messageId }, options.withConversation ? { populate: ['conversation'] } : {});
+  return em.findOne(Message, { replyToId: messageId }, options.withConversation ? { populate: ['conversation.chatbot'] } : {});
 }
 
 export interface HistoryBounds {

@@ -27,7 +27,7 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
     const message = await em.findOne(Message, input.messageId);
     if (!message) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
     const conversationId = message.conversation.id;
-    const error = publicFailure(input.type);
+    const error = publicFailure(input.type, input.reason);
     logger.warn('reply failed', { messageId: input.messageId, conversationId, type: input.type, reason: input.reason });
     if (message.role === 'AGENT') {
       // An agent's message is its own reply: it is what failed to go out.

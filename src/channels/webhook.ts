@@ -1,0 +1,70 @@
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { FailureTypes } from '../../workflows/contracts.js';
+import { toConversationDto } from '../modules/conversations/conversation.entity.js';
+import { toMessageDto } from '../modules/messages/message.entity.js';
+import type { ChannelAdapter } from './channel.js';
+
+/** Attempts of one delivery: with the deliver step's backoff (200 ms doubling to 10 s), about 45 s. */
+export const WEBHOOK_MAX_ATTEMPTS = 10;
+/** Each attempt's limit; the deliver step's own limit is 10 s. */
+const WEBHOOK_TIMEOUT_MS = 5000;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/** The signature a receiver recomputes: hex HMAC-SHA256(secret, timestamp + '.' + body). */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * The customer's own system: a reply is POSTed as `{ event: 'message.created', message,
+ * conversation }` to the chatbot's webhook URL, signed. The delivery id (`X-Webhook-Id`, the
+ * message's id) is the same on every attempt, so a receiver can drop repeats. 2xx: accepted.
+ * 408, 429, 5xx, timeouts and connection errors: retried (Retry-After honoured up to 10 s), then
+ * FAILED as ChannelUnavailable; any other answer: FAILED at once as ChannelRejected.
+ */
+export const webhookChannel: ChannelAdapter = {
+  async deliver(reply, conversation) {
+    const settings = conversation.chatbot.webhook;
+    if (!settings) throw ApplicationFailure.nonRetryable('This chatbot has no webhook set up for its WEBHOOK conversations', FailureTypes.channelNotConfigured);
+    const body = JSON.stringify({ event: 'message.created', message: toMessageDto(reply), conversation: toConversationDto(conversation) });
+    const timestamp = Math.floor(Date.now() / 1000).toString();
+    const where = new URL(settings.url).host; // never the path or query: they may carry tokens
+    let response: Response;
+    try {
+      response = await fetch(settings.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'chatflow-webhooks/1',
+          'x-webhook-id': reply.id,
+          'x-webhook-timestamp': timestamp,
+          'x-webhook-signature': signWebhook(settings.secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const why = err instanceof Error && err.name === 'TimeoutError' ? `did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s` : 'could not be reached';
+      throw transient(`The webhook at ${where} ${why}`);
+    }
+    await response.body?.cancel().catch(() => undefined);
+    if (response.ok) return;
+    const status = response.status;
+    if (status === 408 || status === 429 || status >= 500) throw transient(`The webhook at ${where} answered HTTP ${status}`, retryAfterMs(response.headers));
+    throw ApplicationFailure.nonRetryable(`The webhook at ${where} refused the reply: HTTP ${status}`, FailureTypes.channelRejected);
+  },
+};
+
+/** Retried, until the attempts run out; then a permanent failure that says how often it was tried. */
+function transient(reason: string, nextRetryDelay?: number): ApplicationFailure {
+  const { attempt } = Context.current().info;
+  if (attempt >= WEBHOOK_MAX_ATTEMPTS) return ApplicationFailure.nonRetryable(`${reason} (${attempt} attempts)`, FailureTypes.channelUnavailable);
+  return ApplicationFailure.create({ message: reason, type: FailureTypes.channelUnavailable, nextRetryDelay });
+}
+
+function retryAfterMs(headers: Headers): number | undefined {
+  const seconds = Number(headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : undefined;
+}
