@@ -157,7 +157,7 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
     /** Delivers an agent's message in its turn, then lets the next message of the conversation go. */
     async deliverOwn({ messageId }: { messageId: string }): Promise<void> {
       const em = orm.em.fork();
-      const message = await em.findOne(Message, messageId, { populate: ['conversation'] });
+      const message = await em.findOne(Message, messageId, { populate: ['conversation.chatbot'] });
       if (!message) throw notFound(messageId);
       await deliverThroughChannel(em, message);
       await finish({ messageId });
