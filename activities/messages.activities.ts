@@ -5,7 +5,7 @@ import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
 import { changeStatus } from '../src/modules/conversations/conversation.store.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, findReply, saveReplyOnce } from '../src/modules/messages/message.store.js';
+import { advanceStatus, findReply, reopenFailed, saveReplyOnce } from '../src/modules/messages/message.store.js';
 import { createReplyFailer } from '../src/modules/messages/reply-failure.js';
 import { createTurnFinisher, createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import { findUnfinishedBefore, startTurn, turnFacts, type TurnFacts } from '../src/modules/messages/turns.store.js';
@@ -63,9 +63,16 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
     return route;
   };
 
-  /** Hands the message (a reply or an agent's own) to its conversation's channel; SENT once accepted. */
+  /**
+   * Hands the message (a reply or an agent's own) to its conversation's channel; SENT once accepted.
+   * A FAILED one here means its flow was reset to try again (a run fails it only after this step):
+   * it is reopened (PENDING, emitted) and really sent again.
+   */
   const deliverThroughChannel = async (em: EntityManager, message: IMessage) => {
     const conversation = message.conversation;
+    if (message.deliveryStatus === 'FAILED' && (await reopenFailed(em, message.id))) {
+      publisher.status({ messageId: message.id, conversationId: conversation.id, status: 'PENDING' });
+    }
     const channel = channels[conversation.channel];
     if (!channel) {
       throw ApplicationFailure.nonRetryable(`No delivery adapter for the ${conversation.channel} channel in this deployment`, FailureTypes.channelNotConfigured);

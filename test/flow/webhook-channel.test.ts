@@ -27,14 +27,18 @@ async function sentinel(socket: Awaited<ReturnType<typeof connectSocket>>, conve
   await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === first.id && e.payload.status === 'READ');
 }
 
+/** A first message on a WEBHOOK conversation; its reply is held until a socket watches the room. */
 async function converse(content: string) {
-  const { api, app, token, chatbotId } = scenario;
+  const { api, app, token, chatbotId, llm } = scenario;
+  let release!: () => void;
+  llm.script({ kind: 'reply', after: new Promise<void>((resolve) => (release = resolve)) });
   const externalUserId = `crm-${crypto.randomUUID()}`;
   const sent = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WEBHOOK' } });
   expect(sent.status).toBe(202);
   const conversationId = sent.body.data.conversation.id;
   const socket = await connectSocket(app.url, token);
   await socket.emitWithAck('subscribe', { conversationId });
+  release();
   return { sent: sent.body.data.message, conversationId, socket, flow: await messageFlow(app, sent.body.data.message.id) };
 }
 
@@ -78,6 +82,40 @@ describe('the WEBHOOK channel', () => {
     expect(receiver.received).toHaveLength(1);
     await sentinel(socket, conversationId);
     expect(statusesOf(socket.events, reply.id)).toEqual(['FAILED']);
+    socket.close();
+  });
+
+  it('a reset of the failed flow really sends again: FAILED, then PENDING and SENT, with the same X-Webhook-Id', async () => {
+    receiver.received.length = 0;
+    receiver.answer(410);
+    const { conversationId, socket, flow, sent } = await converse('please try again');
+    await flow.result().catch(() => undefined);
+    const [, failed] = await settledHistory(scenario.api, conversationId, 2);
+    expect(failed.deliveryStatus).toBe('FAILED');
+
+    // What ops do in the Web UI: reset the flow to its first workflow task.
+    const { client, config } = scenario.app.deps;
+    const { events } = await flow.fetchHistory();
+    const firstTask = events!.find((e) => e.workflowTaskCompletedEventAttributes)!;
+    const described = await flow.describe();
+    await client.workflowService.resetWorkflowExecution({
+      namespace: config.temporal.namespace,
+      workflowExecution: { workflowId: flow.workflowId, runId: described.runId },
+      workflowTaskFinishEventId: firstTask.eventId,
+      reason: 'retry the delivery',
+      requestId: crypto.randomUUID(),
+    });
+    const retried = client.workflow.getHandle(flow.workflowId);
+    await waitFor(async () => (await retried.describe()).runId !== described.runId, 10_000, 'the new run');
+    expect(await retried.result()).toMatchObject({ status: 'REPLIED', replyId: failed.id });
+
+    const [, reply] = await settledHistory(scenario.api, conversationId, 2);
+    expect(reply).toMatchObject({ id: failed.id, deliveryStatus: 'SENT', content: 'Echo: please try again' });
+    expect(reply.metadata).toEqual({ model: expect.any(String), previousError: failed.metadata.error });
+    expect(receiver.received.map((r) => [r.id, r.verified])).toEqual([[failed.id, true], [failed.id, true]]);
+    expect(scenario.llm.requests.filter((r) => r.messages.at(-1)?.content === sent.content)).toHaveLength(1); // not generated again
+    await sentinel(socket, conversationId);
+    expect(statusesOf(socket.events, failed.id)).toEqual(['FAILED', 'PENDING', 'SENT']);
     socket.close();
   });
 

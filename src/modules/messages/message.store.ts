@@ -105,6 +105,20 @@ export async function advanceStatus(
 }
 
 /**
+ * The one way out of FAILED: an explicit retry (ops reset the message's flow, so its delivery runs
+ * again). Back to PENDING, the old error kept as `previousError`; true if this call reopened it.
+ */
+export async function reopenFailed(em: EntityManager, messageId: string): Promise<boolean> {
+  const rows = await em.execute<{ id: string }[]>(
+    `update message set delivery_status = 'PENDING', updated_at = now(),
+            metadata = (metadata - 'error') || jsonb_build_object('previousError', metadata -> 'error')
+      where id = ? and delivery_status = 'FAILED' returning id`,
+    [messageId],
+  );
+  return rows.length === 1;
+}
+
+/**
  * Saves the reply to a user message unless one exists; either way returns the one reply. The
  * unique `reply_to_id` decides a race between two attempts (one thought dead, one retried).
  * `finishTurn`: in the same transaction, mark the answered message done, so no one ever sees the
