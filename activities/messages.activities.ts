@@ -5,7 +5,7 @@ import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
 import { changeStatus } from '../src/modules/conversations/conversation.store.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, findReply, reopenFailed, saveReplyOnce } from '../src/modules/messages/message.store.js';
+import { advanceStatus, findReply, recordExternalId, reopenFailed, saveReplyOnce } from '../src/modules/messages/message.store.js';
 import { createReplyFailer } from '../src/modules/messages/reply-failure.js';
 import { createTurnFinisher, createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import { findUnfinishedBefore, startTurn, turnFacts, type TurnFacts } from '../src/modules/messages/turns.store.js';
@@ -72,12 +72,14 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
     const conversation = message.conversation;
     if (message.deliveryStatus === 'FAILED' && (await reopenFailed(em, message.id))) {
       publisher.status({ messageId: message.id, conversationId: conversation.id, status: 'PENDING' });
+      message.externalId = null; // a retry sends anew
     }
     const channel = channels[conversation.channel];
     if (!channel) {
       throw ApplicationFailure.nonRetryable(`No delivery adapter for the ${conversation.channel} channel in this deployment`, FailureTypes.channelNotConfigured);
     }
-    await channel.deliver(message, conversation);
+    const delivered = await channel.deliver(message, conversation);
+    if (delivered?.externalId && delivered.externalId !== message.externalId) await recordExternalId(em, message.id, delivered.externalId);
     if (await advanceStatus(em, message.id, 'SENT')) {
       publisher.status({ messageId: message.id, conversationId: conversation.id, status: 'SENT' });
     }

@@ -36,6 +36,8 @@ const schema = z.object({
   OUTBOX_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   OUTBOX_ABANDONED_AFTER_MS: z.coerce.number().int().positive().default(60_000),
+  /** Meta's Graph API (a current version); tests and proxies point it elsewhere. */
+  GRAPH_API_BASE_URL: z.url().default('https://graph.facebook.com/v23.0'),
   WORKFLOW_BUNDLE_PATH: optionalString,
   REDIS_URL: optionalString,
   REDIS_STREAM_NAME: z.string().default('chatflow:socket.io'),
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
       startTimeoutMs: c.TEMPORAL_START_TIMEOUT_MS,
       turnRecheckSeconds: c.TURN_RECHECK_SECONDS,
     },
+    channels: { graphApiBaseUrl: c.GRAPH_API_BASE_URL.replace(/\/+$/, '') },
     outbox: { intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS, abandonedAfterMs: c.OUTBOX_ABANDONED_AFTER_MS },
     llm: {
       apiKey: c.OPENAI_API_KEY,

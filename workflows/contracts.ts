@@ -111,6 +111,8 @@ export const FailureTypes = {
   channelRejected: 'ChannelRejected',
   /** The channel did not accept the reply in any of its attempts (5xx, 429, timeouts, unreachable). */
   channelUnavailable: 'ChannelUnavailable',
+  /** WhatsApp: the user's last message is over 24 h old; only templates may be sent. */
+  outsideCustomerServiceWindow: 'OutsideCustomerServiceWindow',
   messageNotFound: 'MessageNotFound',
   replyFailed: 'ReplyFailed',
   flowCancelled: 'FlowCancelled',
@@ -127,6 +129,7 @@ export const PERMANENT_FAILURES: string[] = [
   FailureTypes.llmNotConfigured,
   FailureTypes.channelNotConfigured,
   FailureTypes.channelRejected,
+  FailureTypes.outsideCustomerServiceWindow,
   FailureTypes.messageNotFound,
   FailureTypes.internal,
 ];

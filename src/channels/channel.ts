@@ -1,13 +1,18 @@
 import type { Channel, IConversation } from '../modules/conversations/conversation.entity.js';
 import type { IMessage } from '../modules/messages/message.entity.js';
 
+/** What a channel answered on accepting a message: its own id for it (a WhatsApp wamid). */
+export interface Delivered {
+  externalId?: string;
+}
+
 /** Delivers saved replies to one channel (widget, webhook, WhatsApp…). */
 export interface ChannelAdapter {
   /**
    * Hands the reply to the channel; resolves once the channel accepted it (the reply is then SENT).
    * May be called again for the same reply after a crash or retry: adapters must tolerate that.
    */
-  deliver(reply: IMessage, conversation: IConversation): Promise<void>;
+  deliver(reply: IMessage, conversation: IConversation): Promise<Delivered | void>;
 }
 
 /** The adapters this deployment has; a channel without one cannot deliver (ChannelNotConfigured). */

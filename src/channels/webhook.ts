@@ -1,15 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
 import { toConversationDto } from '../modules/conversations/conversation.entity.js';
 import { toMessageDto } from '../modules/messages/message.entity.js';
 import type { ChannelAdapter } from './channel.js';
+import { retryAfterMs, transient } from './retry.js';
 
-/** Attempts of one delivery: with the deliver step's backoff (200 ms doubling to 10 s), about 45 s. */
-export const WEBHOOK_MAX_ATTEMPTS = 10;
 /** Each attempt's limit; the deliver step's own limit is 10 s. */
 const WEBHOOK_TIMEOUT_MS = 5000;
-const MAX_RETRY_AFTER_MS = 10_000;
 
 /** The signature a receiver recomputes: hex HMAC-SHA256(secret, timestamp + '.' + body). */
 export function signWebhook(secret: string, timestamp: string, body: string): string {
@@ -56,15 +54,3 @@ export const webhookChannel: ChannelAdapter = {
     throw ApplicationFailure.nonRetryable(`The webhook at ${where} refused the reply: HTTP ${status}`, FailureTypes.channelRejected);
   },
 };
-
-/** Retried, until the attempts run out; then a permanent failure that says how often it was tried. */
-function transient(reason: string, nextRetryDelay?: number): ApplicationFailure {
-  const { attempt } = Context.current().info;
-  if (attempt >= WEBHOOK_MAX_ATTEMPTS) return ApplicationFailure.nonRetryable(`${reason} (${attempt} attempts)`, FailureTypes.channelUnavailable);
-  return ApplicationFailure.create({ message: reason, type: FailureTypes.channelUnavailable, nextRetryDelay });
-}
-
-function retryAfterMs(headers: Headers): number | undefined {
-  const seconds = Number(headers.get('retry-after'));
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : undefined;
-}

@@ -41,7 +41,7 @@ export function startMessageWorker(deps: Deps, options: { publisher: Publisher; 
         publisher: options.publisher,
         llm: deps.llm,
         logger,
-        channels: createChannels(),
+        channels: createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl }),
         notifyTurn: createTurnNotifier(client, logger),
         flowIsOpen: createFlowInspector(client),
         history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },

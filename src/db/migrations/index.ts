@@ -3,6 +3,7 @@ import { Migration20261125010000_guarantees } from './Migration20261125010000_gu
 import { Migration20261126000000_hardening } from './Migration20261126000000_hardening.js';
 import { Migration20261126010000_routing } from './Migration20261126010000_routing.js';
 import { Migration20261126020000_channels } from './Migration20261126020000_channels.js';
+import { Migration20261126030000_whatsapp } from './Migration20261126030000_whatsapp.js';
 
 /** Every migration in order; listed explicitly so no file-system discovery is needed at run time. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261126000000_hardening', class: Migration20261126000000_hardening },
   { name: 'Migration20261126010000_routing', class: Migration20261126010000_routing },
   { name: 'Migration20261126020000_channels', class: Migration20261126020000_channels },
+  { name: 'Migration20261126030000_whatsapp', class: Migration20261126030000_whatsapp },
 ];

@@ -3,6 +3,13 @@ import type { Rule } from '../routing/rules.js';
 
 export const ON_FAILURE = ['fallback', 'handoff'] as const;
 
+export interface WhatsAppSettings {
+  phoneNumberId: string;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+}
+
 export interface WebhookSettings {
   url: string;
   secret: string;
@@ -29,6 +36,8 @@ export const Chatbot = defineEntity({
     onFailure: p.enum(ON_FAILURE).default('fallback'),
     /** Where WEBHOOK conversations' replies go, and the secret that signs them (never returned). */
     webhook: p.json<WebhookSettings>().nullable(),
+    /** The WhatsApp Cloud API number that answers WHATSAPP conversations, and its secrets (never returned). */
+    whatsapp: p.json<WhatsAppSettings>().nullable(),
     /** Deleted bots accept no messages; their conversations stay readable. */
     deletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -52,6 +61,7 @@ export function toChatbotDto(chatbot: IChatbot) {
     onFailure: chatbot.onFailure,
     // Secrets are write-only: a client learns only where replies go and that a secret is set.
     webhook: chatbot.webhook ? { url: chatbot.webhook.url, secretSet: true } : null,
+    whatsapp: chatbot.whatsapp ? { phoneNumberId: chatbot.whatsapp.phoneNumberId, secretsSet: true } : null,
     createdAt: chatbot.createdAt.toISOString(),
     updatedAt: chatbot.updatedAt.toISOString(),
   };

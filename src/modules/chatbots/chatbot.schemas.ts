@@ -22,6 +22,15 @@ const fields = {
       secret: storableText().min(16, 'must be at least 16 characters').max(256),
     })
     .nullable(),
+  /** WHATSAPP conversations go through this Cloud API number; the three secrets are write-only. */
+  whatsapp: z
+    .strictObject({
+      phoneNumberId: z.string().regex(/^\d{1,32}$/, 'must be the numeric phone number id'),
+      accessToken: storableText().min(16).max(1024),
+      appSecret: storableText().min(16).max(256),
+      verifyToken: storableText().min(8).max(256),
+    })
+    .nullable(),
 };
 
 export const createChatbotSchema = z.strictObject({
@@ -34,6 +43,7 @@ export const createChatbotSchema = z.strictObject({
   fallbackReply: fields.fallbackReply.default(null),
   onFailure: fields.onFailure.default('fallback'),
   webhook: fields.webhook.default(null),
+  whatsapp: fields.whatsapp.default(null),
 });
 
 export const updateChatbotSchema = z

@@ -22,6 +22,8 @@ export const Conversation = defineEntity({
     status: p.enum(CONVERSATION_STATUSES).default('OPEN'),
     lastSeq: p.integer().default(0),
     lastMessageAt: p.datetime().nullable(),
+    /** The last message from the end user: on WhatsApp, free text may be sent for 24 h after it. */
+    lastInboundAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
@@ -40,7 +42,17 @@ export function toConversationDto(conversation: IConversation) {
     lastMessageAt: conversation.lastMessageAt?.toISOString() ?? null,
     createdAt: conversation.createdAt.toISOString(),
     updatedAt: conversation.updatedAt.toISOString(),
+    ...whatsAppWindow(conversation.channel, conversation.lastInboundAt),
   };
+}
+
+/** WhatsApp's customer-service window: free text may be sent until 24 h after the user's last message. */
+export const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** `windowExpiresAt`, on WHATSAPP conversations only (null before the user wrote). */
+export function whatsAppWindow(channel: Channel, lastInboundAt: Date | null | undefined): { windowExpiresAt?: string | null } {
+  if (channel !== 'WHATSAPP') return {};
+  return { windowExpiresAt: lastInboundAt ? new Date(lastInboundAt.getTime() + WHATSAPP_WINDOW_MS).toISOString() : null };
 }
 
 export type ConversationDto = ReturnType<typeof toConversationDto>;

@@ -11,6 +11,7 @@ const PUBLIC_MESSAGES: Record<string, string> = {
   [FailureTypes.channelNotConfigured]: 'The reply could not be sent: this conversation’s channel has no delivery set up.',
   [FailureTypes.channelRejected]: 'The reply could not be sent: the channel refused it.',
   [FailureTypes.channelUnavailable]: 'The reply could not be sent: the channel did not accept it, even after several attempts.',
+  [FailureTypes.outsideCustomerServiceWindow]: 'The reply could not be sent: the user last wrote more than 24 hours ago, and WhatsApp then accepts only template messages.',
   [FailureTypes.flowCancelled]: 'Answering this message was cancelled by an operator.',
   [FailureTypes.flowEnded]: 'Answering this message was stopped before a reply was made.',
   [FailureTypes.internal]: 'An internal error prevented a reply.',

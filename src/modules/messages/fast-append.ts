@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import type { ConversationDto } from '../conversations/conversation.entity.js';
+import { whatsAppWindow, type ConversationDto } from '../conversations/conversation.entity.js';
 import type { MessageDto } from './message.entity.js';
 import type { SendMessageInput } from './message.schemas.js';
 
@@ -40,7 +40,7 @@ export async function appendToOpenConversation(em: EntityManager, customerId: st
           and (?::uuid is null or c.id = ?::uuid)
         order by c.created_at desc limit 1
      ), bumped as (
-       update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ?
+       update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ?, last_inbound_at = ?
         where id = (select id from conv)
         returning id, chatbot_id, external_user_id, channel, status, last_seq, created_at
      )
@@ -52,7 +52,7 @@ export async function appendToOpenConversation(em: EntityManager, customerId: st
        (select created_at from bumped) as conversation_created_at`,
     [
       input.chatbotId, customerId, input.externalUserId, input.channel, input.conversationId ?? null, input.conversationId ?? null,
-      now, now,
+      now, now, now,
       id, input.content, JSON.stringify(metadata), now, now,
     ],
   );
@@ -71,6 +71,7 @@ export async function appendToOpenConversation(em: EntityManager, customerId: st
       lastMessageAt: at,
       createdAt: new Date(row.conversation_created_at).toISOString(),
       updatedAt: at,
+      ...whatsAppWindow(row.channel, now),
     },
   };
 }

@@ -24,6 +24,8 @@ export const Message = defineEntity({
     deliveryStatus: p.enum(DELIVERY_STATUSES),
     metadata: p.json<Record<string, unknown>>(),
     replyToId: p.uuid().nullable(),
+    /** The channel provider's id of the message (a WhatsApp wamid), once it has one. */
+    externalId: p.string().length(255).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

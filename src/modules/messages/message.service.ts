@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
-import { toConversationDto, type IConversation } from '../conversations/conversation.entity.js';
+import { toConversationDto, whatsAppWindow, type IConversation } from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
 import { Message, toMessageDto } from './message.entity.js';
 import type { AgentMessageInput, HistoryQuery, SendMessageInput } from './message.schemas.js';
@@ -48,7 +48,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
     return {
       chatbotId: chatbot.id,
       message: toMessageDto(message),
-      conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at },
+      conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at, ...whatsAppWindow(conversation.channel, message.createdAt) },
     };
   };
 

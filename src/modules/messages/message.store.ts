@@ -24,8 +24,10 @@ export async function appendMessage(em: EntityManager, input: NewMessage): Promi
   return em.transactional(async (tx) => {
     const now = new Date();
     const rows = await tx.execute<{ last_seq: number }[]>(
-      'update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ? where id = ? returning last_seq',
-      [now, now, input.conversationId],
+      `update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ?,
+              last_inbound_at = case when ? then ?::timestamptz else last_inbound_at end
+        where id = ? returning last_seq`,
+      [now, now, input.role === 'USER', now, input.conversationId],
     );
     const seq = rows[0]?.last_seq;
     if (seq === undefined) throw notFound('Conversation');
@@ -110,12 +112,21 @@ export async function advanceStatus(
  */
 export async function reopenFailed(em: EntityManager, messageId: string): Promise<boolean> {
   const rows = await em.execute<{ id: string }[]>(
-    `update message set delivery_status = 'PENDING', updated_at = now(),
+    `update message set delivery_status = 'PENDING', updated_at = now(), external_id = null,
             metadata = (metadata - 'error') || jsonb_build_object('previousError', metadata -> 'error')
       where id = ? and delivery_status = 'FAILED' returning id`,
     [messageId],
   );
   return rows.length === 1;
+}
+
+/** Keeps the channel's id of a message (a wamid): on the row, for status updates, and in its metadata. */
+export async function recordExternalId(em: EntityManager, messageId: string, externalId: string): Promise<void> {
+  await em.execute(`update message set external_id = ?, metadata = metadata || jsonb_build_object('externalId', ?::text) where id = ?`, [
+    externalId,
+    externalId,
+    messageId,
+  ]);
 }
 
 /**
