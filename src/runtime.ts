@@ -7,6 +7,7 @@ import { createReadiness, type Readiness } from './health/readiness.js';
 import { createApp, createHealthApp } from './http/app.js';
 import { createConversationActions } from './modules/conversations/conversation.actions.js';
 import { createMessageService } from './modules/messages/message.service.js';
+import { createWhatsAppInbound } from './modules/whatsapp/whatsapp-inbound.js';
 import { NAMESPACE } from './realtime/events.js';
 import { createGateway, type IoServer } from './realtime/gateway.js';
 import { createSocketPublisher, type Publisher } from './realtime/publisher.js';
@@ -61,7 +62,8 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   const messages = createMessageService({ startFlow, publisher, logger });
   const readiness = baseReadiness(deps);
   const conversationActions = createConversationActions({ publisher });
-  handleRequest = createApp({ orm, messages, conversationActions, jwtSecret: config.jwtSecret, logger, readiness }).callback();
+  const whatsAppInbound = createWhatsAppInbound({ orm, messages, publisher, logger });
+  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness }).callback();
   const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, ...config.outbox });
 
   const url = await listen(http, config.port, config.host);

@@ -10,6 +10,8 @@ import { conversationReadRoutes } from '../modules/conversations/conversation-re
 import { messageRoutes } from '../modules/messages/message.routes.js';
 import type { MessageService } from '../modules/messages/message.service.js';
 import { widgetTokenRoutes } from '../modules/widget/widget-token.routes.js';
+import type { WhatsAppInbound } from '../modules/whatsapp/whatsapp-inbound.js';
+import { whatsAppWebhookRoutes } from '../modules/whatsapp/whatsapp-webhook.routes.js';
 import { requireAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.routes.js';
@@ -18,6 +20,7 @@ export interface AppDeps {
   orm: MikroORM;
   messages: MessageService;
   conversationActions: ConversationActions;
+  whatsAppInbound: WhatsAppInbound;
   jwtSecret: string;
   logger: Logger;
   readiness: Readiness;
@@ -27,6 +30,10 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa {
   const app = createHealthApp(deps.readiness, deps.logger);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+  // Meta's webhooks are signed, not authenticated by JWT: before the auth middleware.
+  const whatsapp = whatsAppWebhookRoutes(deps.orm, deps.whatsAppInbound);
+  app.use(whatsapp.routes());
+  app.use(whatsapp.allowedMethods());
   for (const middleware of requireAuth(deps.jwtSecret)) app.use(middleware);
   const routers = [
     chatbotRoutes(deps.orm),

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -6,7 +7,8 @@ import type { StartMessageFlow } from '../../temporal/flows.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
 import { toConversationDto, whatsAppWindow, type IConversation } from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
-import { Message, toMessageDto } from './message.entity.js';
+import { Message, toMessageDto, type MessageDto } from './message.entity.js';
+import type { Channel } from '../conversations/conversation.entity.js';
 import type { AgentMessageInput, HistoryQuery, SendMessageInput } from './message.schemas.js';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.store.js';
 import { appendToOpenConversation, type AppendedUserMessage } from './fast-append.js';
@@ -133,6 +135,37 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       return { message: 'Message accepted for delivery', data: { message: saved.message } };
     },
 
+    /**
+     * A user message that arrived through a channel's own webhook (WhatsApp): saved once per
+     * provider id however often the provider redelivers it, then announced and answered like a
+     * send. `duplicate`: it was saved before, and nothing happened now.
+     */
+    async receive(em: EntityManager, chatbotId: string, input: ReceivedMessage): Promise<{ duplicate: boolean }> {
+      let saved: { message: MessageDto; flow: Parameters<StartMessageFlow>[0] } | undefined;
+      try {
+        saved = await em.transactional(async (tx) => {
+          const seen = await tx.execute('select 1 from message where external_id = ?', [input.externalId]);
+          if (seen.length > 0) return undefined;
+          const conversation = await findOrOpenConversation(tx, { chatbotId, externalUserId: input.externalUserId, channel: input.channel });
+          const message = await appendMessage(tx, {
+            conversationId: conversation.id,
+            role: 'USER',
+            content: input.content,
+            deliveryStatus: 'SENT',
+            metadata: input.metadata,
+            externalId: input.externalId,
+          });
+          return { message: toMessageDto(message), flow: { messageId: message.id, conversationId: conversation.id, chatbotId, seq: message.seq } };
+        });
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintViolationException)) throw err; // a redelivery racing this one saved it
+      }
+      if (!saved) return { duplicate: true };
+      publisher.message(saved.message);
+      startAfterResponse(saved.flow);
+      return { duplicate: false };
+    },
+
     async get(em: EntityManager, customerId: string, id: string) {
       const message = await em.findOne(Message, { id, conversation: { chatbot: { customerId } } });
       if (!message) throw notFound('Message');
@@ -142,6 +175,14 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
 }
 
 export type MessageService = ReturnType<typeof createMessageService>;
+
+export interface ReceivedMessage {
+  channel: Channel;
+  externalUserId: string;
+  content: string;
+  metadata: Record<string, unknown>;
+  externalId: string;
+}
 
 async function continueConversation(em: EntityManager, customerId: string, input: SendMessageInput): Promise<IConversation> {
   const conversation = await findOwnedConversation(em, customerId, input.conversationId!);

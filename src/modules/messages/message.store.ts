@@ -13,6 +13,8 @@ export interface NewMessage {
   deliveryStatus: DeliveryStatus;
   metadata?: Record<string, unknown>;
   replyToId?: string;
+  /** The channel provider's id (an inbound WhatsApp message's wamid): unique. */
+  externalId?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function appendMessage(em: EntityManager, input: NewMessage): Promi
       deliveryStatus: input.deliveryStatus,
       metadata: input.metadata ?? {},
       replyToId: input.replyToId ?? null,
+      externalId: input.externalId ?? null,
       createdAt: now,
       updatedAt: now,
     });
