@@ -4,6 +4,8 @@ import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
 import { boundHistory, findReply, loadHistory, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
 import { createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
+import type { Channels } from '../src/channels/index.js';
+import type { Logger } from '../src/logger.js';
 import type { Publisher } from '../src/realtime/publisher.js';
 import { FailureTypes, LLM_MAX_ATTEMPTS, type GenerateInput, type GenerateResult } from '../workflows/contracts.js';
 import { createDeltaBatcher } from './delta-batcher.js';
@@ -24,9 +26,11 @@ export interface LlmActivityDeps {
   history: HistoryBounds;
   reply: ReplyBounds;
   notifyTurn: NotifyTurn;
+  channels: Channels;
+  logger: Logger;
 }
 
-export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn }: LlmActivityDeps) {
+export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn, channels, logger }: LlmActivityDeps) {
   const wakeNext = createTurnWaker(orm, notifyTurn);
   return classifiedSteps({
     /**
@@ -61,6 +65,10 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     if (!llm.configured) {
       throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
     }
+    // The user sees the bot at work on the channel itself (WhatsApp: read, typing), without waiting.
+    channels[message.conversation.channel]?.acknowledge?.(message, message.conversation).catch((err) =>
+      logger.warn('could not acknowledge the message on its channel', { messageId, err: String(err) }),
+    );
     const newestFirst = earlier ?? (await loadHistory(orm.em.fork(), { conversationId: message.conversation.id, messageId, seq: message.seq }, history.maxMessages));
     const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
     const model = message.conversation.chatbot.model ?? llm.defaultModel;

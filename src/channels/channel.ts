@@ -13,6 +13,11 @@ export interface ChannelAdapter {
    * May be called again for the same reply after a crash or retry: adapters must tolerate that.
    */
   deliver(reply: IMessage, conversation: IConversation): Promise<Delivered | void>;
+  /**
+   * Optional: tells the channel the bot started working on an inbound message (WhatsApp: read,
+   * with a typing indicator). Best effort: a failure here never fails the reply.
+   */
+  acknowledge?(message: IMessage, conversation: IConversation): Promise<void>;
 }
 
 /** The adapters this deployment has; a channel without one cannot deliver (ChannelNotConfigured). */

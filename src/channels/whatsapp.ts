@@ -22,6 +22,19 @@ interface GraphError {
  */
 export function createWhatsAppChannel({ graphApiBaseUrl }: { graphApiBaseUrl: string }): ChannelAdapter {
   return {
+    async acknowledge(message, conversation) {
+      const settings = conversation.chatbot.whatsapp;
+      if (!settings || !message.externalId) return;
+      const response = await fetch(`${graphApiBaseUrl}/${settings.phoneNumberId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${settings.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: message.externalId, typing_indicator: { type: 'text' } }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      if (!response.ok) throw new Error(`WhatsApp answered HTTP ${response.status} to the read receipt`);
+    },
+
     async deliver(message, conversation) {
       const settings = conversation.chatbot.whatsapp;
       if (!settings) throw ApplicationFailure.nonRetryable('This chatbot has no WhatsApp number set up for its WHATSAPP conversations', FailureTypes.channelNotConfigured);

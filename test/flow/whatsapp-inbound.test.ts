@@ -73,7 +73,11 @@ describe('inbound WhatsApp messages', () => {
       [2, 'ASSISTANT', 'Echo: ¿Tienen envío a Valparaíso?', 'SENT'],
     ]);
     expect(await (await messageFlow(scenario.app, history[0].id)).result()).toMatchObject({ status: 'REPLIED', replyId: history[1].id });
-    expect(graph.requests.map((r) => [r.body.to, r.body.text.body])).toEqual([[from, 'Echo: ¿Tienen envío a Valparaíso?']]);
+    // Meta saw it read, with a typing indicator, as the bot started on it; then the one reply.
+    const bodies = graph.requests.map((r) => r.body);
+    expect(bodies).toHaveLength(2);
+    expect(bodies).toContainEqual({ messaging_product: 'whatsapp', status: 'read', message_id: id, typing_indicator: { type: 'text' } });
+    expect(bodies).toContainEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: from, type: 'text', text: { preview_url: false, body: 'Echo: ¿Tienen envío a Valparaíso?' } });
     expect(conversation.windowExpiresAt).toBe(new Date(Date.parse(history[0].createdAt) + 24 * 3600_000).toISOString());
   });
 
