@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { boundHistory, findReply, loadHistory, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
+import { boundHistory, findReply, loadHistory, refillFailedReply, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
 import { createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
@@ -60,7 +60,10 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
       orm.em.fork().findOne(Message, messageId, { populate: ['conversation.chatbot'], strategy: 'joined' }),
       at ? loadHistory(orm.em.fork(), at, history.maxMessages) : undefined,
     ]);
-    if (existing) return { replyId: existing.id, announced: false };
+    // A reply whose generation failed (FAILED, no text) is answered again when its flow is reset;
+    // any other saved reply is the answer (a failed delivery is retried by deliver, text kept).
+    const regenerating = existing?.deliveryStatus === 'FAILED' && existing.content === '' ? existing : undefined;
+    if (existing && !regenerating) return { replyId: existing.id, announced: false };
     if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
     if (!llm.configured) {
       throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
@@ -73,7 +76,15 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
     const model = message.conversation.chatbot.model ?? llm.defaultModel;
     const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;
-    const { text, truncated } = await streamReply({ llm, publisher, message, replyId, prompt, model, attempt, bounds });
+    const { text, truncated } = await streamReply({ llm, publisher, message, replyId: regenerating?.id ?? replyId, prompt, model, attempt, bounds });
+    if (regenerating) {
+      // The same row and seq get the text: the reply stays in its place in the conversation.
+      const refilled = await refillFailedReply(orm.em.fork(), regenerating.id, text, truncated ? { model, truncated } : { model });
+      if (!refilled) return { replyId: regenerating.id, announced: false };
+      publisher.status({ messageId: refilled.id, conversationId: refilled.conversationId, status: 'PENDING' });
+      publisher.message(refilled);
+      return { replyId: refilled.id, announced: true };
+    }
     const { reply, created } = await saveReplyOnce(
       orm,
       {

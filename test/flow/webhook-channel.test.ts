@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
-import { connectSocket, messageFlow, settledHistory, startScenario, waitFor, type Scenario } from '../support/harness.js';
+import { connectSocket, messageFlow, resetFlow, settledHistory, startScenario, waitFor, type Scenario } from '../support/harness.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';
@@ -93,20 +93,7 @@ describe('the WEBHOOK channel', () => {
     const [, failed] = await settledHistory(scenario.api, conversationId, 2);
     expect(failed.deliveryStatus).toBe('FAILED');
 
-    // What ops do in the Web UI: reset the flow to its first workflow task.
-    const { client, config } = scenario.app.deps;
-    const { events } = await flow.fetchHistory();
-    const firstTask = events!.find((e) => e.workflowTaskCompletedEventAttributes)!;
-    const described = await flow.describe();
-    await client.workflowService.resetWorkflowExecution({
-      namespace: config.temporal.namespace,
-      workflowExecution: { workflowId: flow.workflowId, runId: described.runId },
-      workflowTaskFinishEventId: firstTask.eventId,
-      reason: 'retry the delivery',
-      requestId: crypto.randomUUID(),
-    });
-    const retried = client.workflow.getHandle(flow.workflowId);
-    await waitFor(async () => (await retried.describe()).runId !== described.runId, 10_000, 'the new run');
+    const retried = await resetFlow(scenario.app, sent.id);
     expect(await retried.result()).toMatchObject({ status: 'REPLIED', replyId: failed.id });
 
     const [, reply] = await settledHistory(scenario.api, conversationId, 2);

@@ -82,6 +82,27 @@ export async function messageFlow(app: TestApp, messageId: string) {
   return handle;
 }
 
+/**
+ * What ops do in the Web UI: reset a message's flow to its first workflow task. Resolves with the
+ * handle of the new run once it exists.
+ */
+export async function resetFlow(app: TestApp, messageId: string) {
+  const { client, config } = app.deps;
+  const handle = client.workflow.getHandle(`message-${messageId}`);
+  const { runId } = await handle.describe();
+  const { events } = await handle.fetchHistory();
+  const firstTask = events!.find((e) => e.workflowTaskCompletedEventAttributes)!;
+  await client.workflowService.resetWorkflowExecution({
+    namespace: config.temporal.namespace,
+    workflowExecution: { workflowId: handle.workflowId, runId },
+    workflowTaskFinishEventId: firstTask.eventId,
+    reason: 'retry',
+    requestId: crypto.randomUUID(),
+  });
+  await waitFor(async () => (await handle.describe()).runId !== runId, 10_000, 'the new run');
+  return client.workflow.getHandle(handle.workflowId);
+}
+
 /** A signed customer token (HS256, the app's secret). */
 export function tokenFor(customerId: string, options: jwt.SignOptions = {}, secret = testEnv().jwtSecret): string {
   return jwt.sign({ sub: customerId }, secret, { algorithm: 'HS256', ...options });

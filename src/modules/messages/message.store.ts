@@ -123,6 +123,35 @@ export async function reopenFailed(em: EntityManager, messageId: string): Promis
   return rows.length === 1;
 }
 
+/**
+ * A retried generation's text into the reply that failed without one: the same id and seq, back to
+ * PENDING, the old error kept as `previousError`. Undefined if it is no longer FAILED (another
+ * attempt got there first): exactly one attempt fills it.
+ */
+export async function refillFailedReply(em: EntityManager, replyId: string, content: string, metadata: Record<string, unknown>): Promise<MessageDto | undefined> {
+  const rows = await em.execute<{ id: string; conversation_id: string; seq: number; role: MessageDto['role']; metadata: Record<string, unknown>; created_at: Date; updated_at: Date }[]>(
+    `update message set content = ?, delivery_status = 'PENDING', updated_at = now(),
+            metadata = ?::jsonb || jsonb_build_object('previousError', metadata -> 'error')
+      where id = ? and delivery_status = 'FAILED'
+      returning id, conversation_id, seq, role, metadata, created_at, updated_at`,
+    [content, JSON.stringify(metadata), replyId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      id: row.id,
+      conversationId: row.conversation_id,
+      seq: Number(row.seq),
+      role: row.role,
+      content,
+      deliveryStatus: 'PENDING',
+      metadata: row.metadata,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    }
+  );
+}
+
 /** Keeps the channel's id of a message (a wamid): on the row, for status updates, and in its metadata. */
 export async function recordExternalId(em: EntityManager, messageId: string, externalId: string): Promise<void> {
   await em.execute(`update message set external_id = ?, metadata = metadata || jsonb_build_object('externalId', ?::text) where id = ?`, [
