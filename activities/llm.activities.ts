@@ -72,7 +72,10 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     channels[message.conversation.channel]?.acknowledge?.(message, message.conversation).catch((err) =>
       logger.warn('could not acknowledge the message on its channel', { messageId, err: String(err) }),
     );
-    const newestFirst = earlier ?? (await loadHistory(orm.em.fork(), { conversationId: message.conversation.id, messageId, seq: message.seq }, history.maxMessages));
+    const coordinates = { conversationId: message.conversation.id, messageId, seq: message.seq };
+    const newestFirst = regenerating
+      ? await loadHistory(orm.em.fork(), { ...coordinates, upToSeq: regenerating.seq }, history.maxMessages)
+      : (earlier ?? (await loadHistory(orm.em.fork(), coordinates, history.maxMessages)));
     const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
     const model = message.conversation.chatbot.model ?? llm.defaultModel;
     const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;

@@ -5,7 +5,7 @@ import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
 import { changeStatus } from '../src/modules/conversations/conversation.store.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, findReply, recordExternalId, reopenFailed, saveReplyOnce } from '../src/modules/messages/message.store.js';
+import { advanceStatus, findReply, recordExternalId, refillFailedReply, reopenFailed, saveReplyOnce } from '../src/modules/messages/message.store.js';
 import { createReplyFailer } from '../src/modules/messages/reply-failure.js';
 import { createTurnFinisher, createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import { findUnfinishedBefore, startTurn, turnFacts, type TurnFacts } from '../src/modules/messages/turns.store.js';
@@ -131,6 +131,14 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
         { id: replyId, conversationId: message.conversation.id, role: 'ASSISTANT', content: text, deliveryStatus: 'PENDING', metadata, replyToId: messageId },
         { finishTurn: true },
       );
+      if (!created && reply.deliveryStatus === 'FAILED' && reply.content === '') {
+        // A retry of a message whose answer failed before it had text: this text fills that reply.
+        const refilled = await refillFailedReply(em, reply.id, text, metadata);
+        if (!refilled) return { replyId: reply.id, announced: false };
+        publisher.status({ messageId: refilled.id, conversationId: refilled.conversationId, status: 'PENDING' });
+        publisher.message(refilled);
+        return { replyId: refilled.id, announced: true };
+      }
       if (!created) return { replyId: reply.id, announced: false };
       publisher.message(toMessageDto(reply));
       await wakeNext({ conversationId: message.conversation.id, seq: message.seq });

@@ -19,3 +19,6 @@ export const unauthorized = (detail = 'Missing or invalid token') => new AppErro
 
 /** The token's scope does not allow this endpoint at all (a widget token on a customer endpoint). */
 export const forbidden = (detail: string) => new AppError(403, 'Forbidden', detail);
+
+/** A dependency (Temporal) cannot take the request now; nothing was changed: retry shortly. */
+export const unavailable = (detail: string) => new AppError(503, 'Service Unavailable', detail);

@@ -21,7 +21,11 @@ export interface FlowStarterOptions {
   timeoutMs: number;
 }
 
-export type StartMessageFlow = (input: MessageFlowInput) => Promise<void>;
+/**
+ * `retry`: a new run of a flow whose last run failed (its reply FAILED); refused while a run is
+ * open, so concurrent retries make one attempt.
+ */
+export type StartMessageFlow = (input: MessageFlowInput, options?: { retry?: boolean }) => Promise<void>;
 
 /**
  * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the message's
@@ -29,7 +33,7 @@ export type StartMessageFlow = (input: MessageFlowInput) => Promise<void>;
  * Temporal first answered, it fails at once (the message waits in the outbox).
  */
 export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOptions): StartMessageFlow {
-  return async (input) => {
+  return async (input, { retry = false } = {}) => {
     const client = temporal.current()?.client;
     if (!client) throw new TemporalUnavailableError(temporal.address);
     try {
@@ -38,12 +42,12 @@ export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOp
           workflowId: messageWorkflowId(input.messageId),
           taskQueue: options.taskQueue,
           args: [{ ...input, turnRecheckSeconds: options.turnRecheckSeconds }],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdReusePolicy: retry ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: [
             { key: ConversationIdKey, value: input.conversationId },
             { key: ChatbotIdKey, value: input.chatbotId },
           ],
-          requestEagerStart: options.eager(),
+          requestEagerStart: !retry && options.eager(),
         }),
       );
     } catch (err) {

@@ -53,6 +53,12 @@ export function messageRoutes(orm: MikroORM, messages: MessageService): Router {
     ctx.body = await messages.history(orm.em.fork(), ctx.state.customerId, conversationId, query);
   });
 
+  router.post('/:id/retry', async (ctx) => {
+    const { id } = parse(uuidParam, ctx.params);
+    ctx.status = 202;
+    ctx.body = await messages.retry(orm.em.fork(), ctx.state.customerId, id);
+  });
+
   router.get('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
     const message = await messages.get(orm.em.fork(), ctx.state.customerId, id);

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict, notFound } from '../../errors.js';
+import { conflict, notFound, unavailable } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
@@ -12,7 +12,7 @@ import type { Channel } from '../conversations/conversation.entity.js';
 import type { AgentMessageInput, HistoryQuery, SendMessageInput } from './message.schemas.js';
 import { claimKey, completeKey, type IdempotencyClaim } from './idempotency.store.js';
 import { appendToOpenConversation, type AppendedUserMessage } from './fast-append.js';
-import { appendMessage, pageBySeq } from './message.store.js';
+import { appendMessage, findReply, pageBySeq } from './message.store.js';
 
 export interface MessageServiceDeps {
   startFlow: StartMessageFlow;
@@ -164,6 +164,27 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       publisher.message(saved.message);
       startAfterResponse(saved.flow);
       return { duplicate: false };
+    },
+
+    /**
+     * A new attempt at a user message whose reply FAILED: a new run of its flow, which answers
+     * again into the same reply (regenerating it, or resending its text). 409 unless the reply is
+     * FAILED; a retry already running is this one (one attempt, however many ask).
+     */
+    async retry(em: EntityManager, customerId: string, id: string) {
+      const message = await em.findOne(Message, { id, conversation: { chatbot: { customerId } } }, { populate: ['conversation'] });
+      if (!message) throw notFound('Message');
+      if (message.role !== 'USER') throw conflict('Only a user message can be retried (its reply is retried with it)');
+      const reply = await findReply(em, id);
+      if (reply?.deliveryStatus !== 'FAILED') throw conflict('Only a message whose reply FAILED can be retried');
+      await startFlow(
+        { messageId: id, conversationId: message.conversation.id, chatbotId: message.conversation.chatbot.id, seq: message.seq, announced: true },
+        { retry: true },
+      ).catch((err) => {
+        logger.warn('retry not started', { messageId: id, err: String(err) });
+        throw unavailable('The retry could not be started now; try again shortly');
+      });
+      return { message: 'Retry accepted', data: { message: toMessageDto(message), reply: toMessageDto(reply) } };
     },
 
     async get(em: EntityManager, customerId: string, id: string) {

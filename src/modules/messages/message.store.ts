@@ -203,11 +203,17 @@ export interface HistoryBounds {
  * plus the replies saved since (to earlier messages), newest first, at most `maxMessages`. Needs only the
  * message's coordinates, so it can run alongside the message's own load.
  */
-export function loadHistory(em: EntityManager, at: { conversationId: string; messageId: string; seq: number }, maxMessages: number): Promise<IMessage[]> {
+export function loadHistory(
+  em: EntityManager,
+  at: { conversationId: string; messageId: string; seq: number; upToSeq?: number },
+  maxMessages: number,
+): Promise<IMessage[]> {
   return em.find(
     Message,
     {
       conversation: at.conversationId,
+      // A retried answer sees the conversation as it was where its reply stands, not what came after.
+      ...(at.upToSeq !== undefined && { seq: { $lt: at.upToSeq } }),
       id: { $ne: at.messageId },
       deliveryStatus: { $ne: 'FAILED' },
       content: { $ne: '' },
