@@ -22,8 +22,9 @@ export interface FlowStarterOptions {
 }
 
 /**
- * `retry`: a new run of a flow whose last run failed (its reply FAILED); refused while a run is
- * open, so concurrent retries make one attempt.
+ * `retry`: a new run of a closed flow whose reply is FAILED (its run may have failed, or completed
+ * before a channel reported the failure); refused while a run is open, so concurrent retries make
+ * one attempt.
  */
 export type StartMessageFlow = (input: MessageFlowInput, options?: { retry?: boolean }) => Promise<void>;
 
@@ -42,7 +43,7 @@ export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOp
           workflowId: messageWorkflowId(input.messageId),
           taskQueue: options.taskQueue,
           args: [{ ...input, turnRecheckSeconds: options.turnRecheckSeconds }],
-          workflowIdReusePolicy: retry ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdReusePolicy: retry ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: [
             { key: ConversationIdKey, value: input.conversationId },
             { key: ChatbotIdKey, value: input.chatbotId },

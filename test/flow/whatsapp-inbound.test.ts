@@ -127,5 +127,17 @@ describe('WhatsApp status updates', () => {
     expect((await post(statusUpdate(sent.metadata.externalId, 'failed', from, { errors }))).status).toBe(200);
     const failed = (await scenario.api('GET', `/messages/${reply.id}`)).body.data;
     expect(failed).toMatchObject({ deliveryStatus: 'FAILED', metadata: { error: { type: 'ChannelRejected', message: 'The reply could not be sent: the channel refused it.', detail: 'WhatsApp error 131026: Message Undeliverable.' } } });
+
+    // Its flow had completed (Meta reported the failure later): a retry still sends it again.
+    const [userMessage] = await settledHistory(scenario.api, conversation.id, 2);
+    const sentBefore = graph.requests.filter((r) => r.body.type === 'text' && r.body.to === from).length;
+    expect((await scenario.api('POST', `/messages/${userMessage.id}/retry`)).status).toBe(202);
+    const resent = await waitFor(async () => {
+      const m = (await scenario.api('GET', `/messages/${reply.id}`)).body.data;
+      return m.deliveryStatus === 'SENT' && m;
+    }, 20_000, 'the resent reply');
+    expect(resent.metadata.externalId).not.toBe(sent.metadata.externalId);
+    expect(resent.metadata.previousError).toEqual(failed.metadata.error);
+    expect(graph.requests.filter((r) => r.body.type === 'text' && r.body.to === from)).toHaveLength(sentBefore + 1);
   });
 });
