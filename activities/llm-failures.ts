@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { retryAfterMs } from '../src/http/retry-after.js';
 import { FailureTypes } from '../workflows/contracts.js';
 
 const MAX_RETRY_AFTER_MS = 120_000;
@@ -20,7 +21,7 @@ export function classifyLlmError(err: unknown): unknown {
       return ApplicationFailure.create({
         message: `LLM rate limited (429): ${err.message}`,
         type: FailureTypes.llmUnavailable,
-        nextRetryDelay: retryAfterMs(err.headers),
+        nextRetryDelay: retryAfterMs(err.headers, MAX_RETRY_AFTER_MS),
       });
     }
     if (status >= 500 || status === 408 || status === 409) {
@@ -33,17 +34,4 @@ export function classifyLlmError(err: unknown): unknown {
   // the LLM's problem, retried as such — never taken for a database outage.
   const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return ApplicationFailure.retryable(`LLM stream failed: ${detail}`, FailureTypes.llmUnavailable);
-}
-
-/** Retry-After (seconds or an HTTP date) or retry-after-ms, capped; undefined means normal backoff. */
-function retryAfterMs(headers: Headers | Record<string, string | null | undefined> | undefined): number | undefined {
-  const get = (name: string) =>
-    headers instanceof Headers ? headers.get(name) : (headers?.[name] ?? undefined);
-  const ms = Number(get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return Math.min(ms, MAX_RETRY_AFTER_MS);
-  const raw = get('retry-after');
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  const delay = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(raw) - Date.now();
-  return Number.isFinite(delay) && delay > 0 ? Math.min(delay, MAX_RETRY_AFTER_MS) : undefined;
 }

@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
-import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { boundHistory, findReply, loadHistory, refillFailedReply, saveReplyOnce, type HistoryBounds } from '../src/modules/messages/message.store.js';
-import { createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
+import { Message, type IMessage } from '../src/modules/messages/message.entity.js';
+import { createAnswerSaver, failedWithoutText } from '../src/modules/messages/answer-saver.js';
+import { boundHistory, findReply, loadHistory, type HistoryBounds } from '../src/modules/messages/message.store.js';
+import type { NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Publisher } from '../src/realtime/publisher.js';
@@ -31,7 +32,7 @@ export interface LlmActivityDeps {
 }
 
 export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn, channels, logger }: LlmActivityDeps) {
-  const wakeNext = createTurnWaker(orm, notifyTurn);
+  const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn });
   return classifiedSteps({
     /**
      * Produces and saves the reply to a user message; the same transaction ends the message's turn,
@@ -62,7 +63,7 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     ]);
     // A reply whose generation failed (FAILED, no text) is answered again when its flow is reset;
     // any other saved reply is the answer (a failed delivery is retried by deliver, text kept).
-    const regenerating = existing?.deliveryStatus === 'FAILED' && existing.content === '' ? existing : undefined;
+    const regenerating = existing && failedWithoutText(existing) ? existing : undefined;
     if (existing && !regenerating) return { replyId: existing.id, announced: false };
     if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
     if (!llm.configured) {
@@ -80,31 +81,7 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     const model = message.conversation.chatbot.model ?? llm.defaultModel;
     const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;
     const { text, truncated } = await streamReply({ llm, publisher, message, replyId: regenerating?.id ?? replyId, prompt, model, attempt, bounds });
-    if (regenerating) {
-      // The same row and seq get the text: the reply stays in its place in the conversation.
-      const refilled = await refillFailedReply(orm.em.fork(), regenerating.id, text, truncated ? { model, truncated } : { model });
-      if (!refilled) return { replyId: regenerating.id, announced: false };
-      publisher.status({ messageId: refilled.id, conversationId: refilled.conversationId, status: 'PENDING' });
-      publisher.message(refilled);
-      return { replyId: refilled.id, announced: true };
-    }
-    const { reply, created } = await saveReplyOnce(
-      orm,
-      {
-        id: replyId,
-        conversationId: message.conversation.id,
-        role: 'ASSISTANT',
-        content: text,
-        deliveryStatus: 'PENDING',
-        metadata: truncated ? { model, truncated } : { model },
-        replyToId: message.id,
-      },
-      { finishTurn: true },
-    );
-    if (!created) return { replyId: reply.id, announced: false };
-    publisher.message(toMessageDto(reply));
-    await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
-    return { replyId: reply.id, announced: true };
+    return saveAnswer(message, { replyId, content: text, metadata: truncated ? { model, truncated } : { model } });
   }
 }
 

@@ -5,9 +5,10 @@ import type { Channels } from '../src/channels/index.js';
 import type { Logger } from '../src/logger.js';
 import { changeStatus } from '../src/modules/conversations/conversation.store.js';
 import { Message, toMessageDto, type IMessage } from '../src/modules/messages/message.entity.js';
-import { advanceStatus, findReply, recordExternalId, refillFailedReply, reopenFailed, saveReplyOnce } from '../src/modules/messages/message.store.js';
+import { advanceStatus, findReply, recordExternalId, reopenFailed } from '../src/modules/messages/message.store.js';
 import { createReplyFailer } from '../src/modules/messages/reply-failure.js';
-import { createTurnFinisher, createTurnWaker, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
+import { createTurnFinisher, type NotifyTurn } from '../src/modules/messages/turn-finisher.js';
+import { createAnswerSaver } from '../src/modules/messages/answer-saver.js';
 import { findUnfinishedBefore, startTurn, turnFacts, type TurnFacts } from '../src/modules/messages/turns.store.js';
 import { decideRoute } from '../src/modules/routing/router.js';
 import type { Publisher } from '../src/realtime/publisher.js';
@@ -40,7 +41,7 @@ const notFound = (messageId: string) => ApplicationFailure.nonRetryable(`Message
 /** The short database steps of the flow; run as local activities, each safe to repeat. */
 export function createMessageActivities({ orm, publisher, logger, channels, notifyTurn, flowIsOpen }: MessageActivityDeps) {
   const finish = createTurnFinisher(orm, notifyTurn);
-  const wakeNext = createTurnWaker(orm, notifyTurn);
+  const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn });
   const failReply = createReplyFailer({ orm, publisher, logger, finish });
 
   /** Moves the conversation to a human and tells the room and the chatbot's room, once. */
@@ -118,31 +119,12 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
 
     finish,
 
-    /**
-     * Answers with a fixed text (a rule's, the fallback): saved with the turn's end in one
-     * transaction, then published, then the next message woken — like a generated reply.
-     */
+    /** Answers with a fixed text (a rule's, the fallback), saved like a generated reply. */
     async replyWith({ messageId, replyId, text, metadata }: ReplyWithInput): Promise<GenerateResult> {
       const em = orm.em.fork();
       const message = await em.findOne(Message, messageId);
       if (!message) throw notFound(messageId);
-      const { reply, created } = await saveReplyOnce(
-        orm,
-        { id: replyId, conversationId: message.conversation.id, role: 'ASSISTANT', content: text, deliveryStatus: 'PENDING', metadata, replyToId: messageId },
-        { finishTurn: true },
-      );
-      if (!created && reply.deliveryStatus === 'FAILED' && reply.content === '') {
-        // A retry of a message whose answer failed before it had text: this text fills that reply.
-        const refilled = await refillFailedReply(em, reply.id, text, metadata);
-        if (!refilled) return { replyId: reply.id, announced: false };
-        publisher.status({ messageId: refilled.id, conversationId: refilled.conversationId, status: 'PENDING' });
-        publisher.message(refilled);
-        return { replyId: refilled.id, announced: true };
-      }
-      if (!created) return { replyId: reply.id, announced: false };
-      publisher.message(toMessageDto(reply));
-      await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
-      return { replyId: reply.id, announced: true };
+      return saveAnswer(message, { replyId, content: text, metadata });
     },
 
     /** Hands the conversation to a human because the bot could not answer, says so, ends the turn. */

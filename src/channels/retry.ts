@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
+import { retryAfterMs } from '../http/retry-after.js';
 
 /** Attempts of one delivery: with the deliver step's backoff (200 ms doubling to 10 s), about 45 s. */
 export const CHANNEL_MAX_ATTEMPTS = 10;
@@ -15,8 +16,5 @@ export function transient(reason: string, nextRetryDelay?: number): ApplicationF
   return ApplicationFailure.create({ message: reason, type: FailureTypes.channelUnavailable, nextRetryDelay });
 }
 
-/** Retry-After in seconds, capped; undefined means the normal backoff. */
-export function retryAfterMs(headers: Headers): number | undefined {
-  const seconds = Number(headers.get('retry-after'));
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : undefined;
-}
+/** A channel's Retry-After, capped so one delivery's attempts stay within their documented time. */
+export const channelRetryAfterMs = (headers: Headers) => retryAfterMs(headers, MAX_RETRY_AFTER_MS);

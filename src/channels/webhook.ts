@@ -4,7 +4,7 @@ import { FailureTypes } from '../../workflows/contracts.js';
 import { toConversationDto } from '../modules/conversations/conversation.entity.js';
 import { toMessageDto } from '../modules/messages/message.entity.js';
 import type { ChannelAdapter } from './channel.js';
-import { retryAfterMs, transient } from './retry.js';
+import { channelRetryAfterMs, transient } from './retry.js';
 
 /** Each attempt's limit; the deliver step's own limit is 10 s. */
 const WEBHOOK_TIMEOUT_MS = 5000;
@@ -50,7 +50,7 @@ export const webhookChannel: ChannelAdapter = {
     await response.body?.cancel().catch(() => undefined);
     if (response.ok) return;
     const status = response.status;
-    if (status === 408 || status === 429 || status >= 500) throw transient(`The webhook at ${where} answered HTTP ${status}`, retryAfterMs(response.headers));
+    if (status === 408 || status === 429 || status >= 500) throw transient(`The webhook at ${where} answered HTTP ${status}`, channelRetryAfterMs(response.headers));
     throw ApplicationFailure.nonRetryable(`The webhook at ${where} refused the reply: HTTP ${status}`, FailureTypes.channelRejected);
   },
 };

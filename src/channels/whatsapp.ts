@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
 import { WHATSAPP_WINDOW_MS } from '../modules/conversations/conversation.entity.js';
 import type { ChannelAdapter } from './channel.js';
-import { retryAfterMs, transient } from './retry.js';
+import { channelRetryAfterMs, transient } from './retry.js';
 
 /** Meta's throughput and transient errors: worth another attempt. Everything else fails at once. */
 const RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133004]);
@@ -68,7 +68,7 @@ export function createWhatsAppChannel({ graphApiBaseUrl }: { graphApiBaseUrl: st
       if (response.ok && wamid) return { externalId: wamid };
       const code = body.error?.code;
       const detail = `WhatsApp error ${code ?? `HTTP ${response.status}`}: ${body.error?.error_data?.details ?? body.error?.message ?? 'no message id returned'}`;
-      if (code === undefined ? response.status >= 500 || response.ok : RETRYABLE_CODES.has(code)) throw transient(detail, retryAfterMs(response.headers));
+      if (code === undefined ? response.status >= 500 || response.ok : RETRYABLE_CODES.has(code)) throw transient(detail, channelRetryAfterMs(response.headers));
       throw ApplicationFailure.nonRetryable(detail, FailureTypes.channelRejected);
     },
   };

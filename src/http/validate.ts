@@ -25,6 +25,11 @@ export function isStorableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
 
+/** Text from outside our API (a provider's webhook) made storable: NUL dropped, lone surrogates replaced. */
+export function toStorableText(value: string): string {
+  return value.replaceAll('\u0000', '').toWellFormed();
+}
+
 /** A string field that reaches PostgreSQL: every one goes through this. */
 export const storableText = () => z.string().refine(isStorableText, NOT_STORABLE);
 

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 export interface ReceivedWebhook {
   id: string;
@@ -32,10 +33,4 @@ export async function startWebhookReceiver(secret: string) {
     answer: (...statuses: number[]) => answers.push(...statuses),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -37,7 +37,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
   /** The 202 body and the flow's input for a saved message. */
   const accepted = ({ message, conversation, chatbotId }: AppendedUserMessage) => ({
     body: { message: 'Message accepted for processing', data: { message, conversation } },
-    flow: { messageId: message.id, conversationId: conversation.id, chatbotId, seq: message.seq },
+    flow: flowOf(message, chatbotId),
   });
 
   /** The full path: opens the conversation when needed, and says exactly what is wrong (404, 409). */
@@ -128,7 +128,8 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
         if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');
         if (conversation.chatbot.deletedAt) throw conflict('The conversation’s chatbot was deleted');
         const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
-        return { message: toMessageDto(message), flow: { messageId: message.id, conversationId, chatbotId: conversation.chatbot.id, seq: message.seq } };
+        const dto = toMessageDto(message);
+        return { message: dto, flow: flowOf(dto, conversation.chatbot.id) };
       });
       publisher.message(saved.message);
       startAfterResponse(saved.flow);
@@ -155,7 +156,8 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
             metadata: input.metadata,
             externalId: input.externalId,
           });
-          return { message: toMessageDto(message), flow: { messageId: message.id, conversationId: conversation.id, chatbotId, seq: message.seq } };
+          const dto = toMessageDto(message);
+          return { message: dto, flow: flowOf(dto, chatbotId) };
         });
       } catch (err) {
         if (!(err instanceof UniqueConstraintViolationException)) throw err; // a redelivery racing this one saved it
@@ -177,14 +179,12 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       if (message.role !== 'USER') throw conflict('Only a user message can be retried (its reply is retried with it)');
       const reply = await findReply(em, id);
       if (reply?.deliveryStatus !== 'FAILED') throw conflict('Only a message whose reply FAILED can be retried');
-      await startFlow(
-        { messageId: id, conversationId: message.conversation.id, chatbotId: message.conversation.chatbot.id, seq: message.seq, announced: true },
-        { retry: true },
-      ).catch((err) => {
+      const dto = toMessageDto(message);
+      await startFlow({ ...flowOf(dto, message.conversation.chatbot.id), announced: true }, { retry: true }).catch((err) => {
         logger.warn('retry not started', { messageId: id, err: String(err) });
         throw unavailable('The retry could not be started now; try again shortly');
       });
-      return { message: 'Retry accepted', data: { message: toMessageDto(message), reply: toMessageDto(reply) } };
+      return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply) } };
     },
 
     async get(em: EntityManager, customerId: string, id: string) {
@@ -196,6 +196,9 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
 }
 
 export type MessageService = ReturnType<typeof createMessageService>;
+
+/** The flow's input for a saved message. */
+const flowOf = (message: MessageDto, chatbotId: string) => ({ messageId: message.id, conversationId: message.conversationId, chatbotId, seq: message.seq });
 
 export interface ReceivedMessage {
   channel: Channel;

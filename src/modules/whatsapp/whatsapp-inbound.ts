@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { FailureTypes } from '../../../workflows/contracts.js';
+import { toStorableText } from '../../http/validate.js';
 import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import { publicFailure } from '../messages/failure-reasons.js';
@@ -89,5 +90,5 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
 
 export type WhatsAppInbound = ReturnType<typeof createWhatsAppInbound>;
 
-/** PostgreSQL stores no NUL and no lone surrogates: what Meta sends is kept without them. */
-const storable = (text: string) => text.replaceAll('\u0000', '').toWellFormed().slice(0, 8000);
+/** What Meta sends, kept storable and within a message's length. */
+const storable = (text: string) => toStorableText(text).slice(0, 8000);
