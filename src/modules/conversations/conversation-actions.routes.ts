@@ -1,12 +1,10 @@
 import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { z } from 'zod';
-import { parse, storableText, uuidParam } from '../../http/validate.js';
+import { parse, uuidParam } from '../../http/validate.js';
 import type { MessageService } from '../messages/message.service.js';
 import { agentMessageSchema } from '../messages/message.schemas.js';
 import type { ConversationActions, ConversationAction } from './conversation.actions.js';
-
-const reasonSchema = z.strictObject({ reason: storableText().trim().min(1).max(500).optional() });
+import { conversationReasonSchema } from './conversation-actions.schemas.js';
 
 /**
  * What a human agent does to a conversation (customer token): answer in it, take it over, hand it
@@ -25,7 +23,7 @@ export function conversationActionRoutes(orm: MikroORM, messages: MessageService
   for (const action of ['handoff', 'resume', 'close'] as ConversationAction[]) {
     router.post(`/:id/${action}`, async (ctx) => {
       const { id } = parse(uuidParam, ctx.params);
-      const { reason } = parse(reasonSchema, ctx.request.body ?? {});
+      const { reason } = parse(conversationReasonSchema, ctx.request.body ?? {});
       ctx.body = { data: await act(orm.em.fork(), ctx.state.customerId, id, action, reason) };
     });
   }

@@ -4,15 +4,9 @@ import type { Caller, WidgetScope } from '../../auth/tokens.js';
 import { notFound } from '../../errors.js';
 import { findVisibleConversation } from '../conversations/conversation.store.js';
 import { parse, uuidParam } from '../../http/validate.js';
-import { z } from 'zod';
 import { hashRequest } from './idempotency.store.js';
 import type { MessageService } from './message.service.js';
-import { historyQuerySchema, sendMessageSchema, type SendMessageInput } from './message.schemas.js';
-
-const conversationParam = z.object({ conversationId: z.uuid() });
-const idempotencyHeader = z.object({
-  'Idempotency-Key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
-});
+import { conversationParamSchema, historyQuerySchema, idempotencyHeaderSchema, sendMessageSchema, type SendMessageInput } from './message.schemas.js';
 
 /**
  * A widget token sends as its end user to its chatbot: fields it leaves out come from the token
@@ -37,7 +31,7 @@ export function messageRoutes(orm: MikroORM, messages: MessageService): Router {
     const widget: WidgetScope | undefined = ctx.state.widget;
     const input = parse(sendMessageSchema, widget ? withWidgetDefaults(ctx.request.body, widget) : ctx.request.body);
     if (widget) await requireWidgetScope(orm.em.fork(), ctx.state, input);
-    const key = parse(idempotencyHeader, { 'Idempotency-Key': ctx.get('Idempotency-Key') || undefined })['Idempotency-Key'];
+    const key = parse(idempotencyHeaderSchema, { 'Idempotency-Key': ctx.get('Idempotency-Key') || undefined })['Idempotency-Key'];
     const customerId: string = ctx.state.customerId;
     const claim = key ? { customerId, key, requestHash: hashRequest(input) } : undefined;
     const { body, replayed } = await messages.send(orm.em.fork(), customerId, input, claim);
@@ -47,7 +41,7 @@ export function messageRoutes(orm: MikroORM, messages: MessageService): Router {
   });
 
   router.get('/conversation/:conversationId', async (ctx) => {
-    const { conversationId } = parse(conversationParam, ctx.params);
+    const { conversationId } = parse(conversationParamSchema, ctx.params);
     const query = parse(historyQuerySchema, ctx.query);
     if (ctx.state.widget) await findVisibleConversation(orm.em.fork(), ctx.state, conversationId);
     ctx.body = await messages.history(orm.em.fork(), ctx.state.customerId, conversationId, query);

@@ -20,6 +20,20 @@ export const sendMessageSchema = z.strictObject({
 
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
+/** The optional `Idempotency-Key` of POST /messages/send: the same key and body answer the first 202 again. */
+export const idempotencyHeaderSchema = z.object({
+  'Idempotency-Key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional()
+    .meta({ description: 'Per customer, kept 24 h: the same key with the same body returns the original 202 (header Idempotent-Replayed: true) and creates nothing; with another body 422; while the first request runs 409.' }),
+});
+
+/** GET /messages/conversation/:conversationId */
+export const conversationParamSchema = z.object({ conversationId: z.uuid() });
+
 /** POST /conversations/:id/messages: an agent's message. */
 export const agentMessageSchema = z.strictObject({
   content,

@@ -1,14 +1,11 @@
 import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 import { forbidden, notFound, unauthorized } from '../../errors.js';
 import { parse } from '../../http/validate.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
 import { whatsAppPayloadSchema, type WhatsAppInbound } from './whatsapp-inbound.js';
-
-const chatbotParam = z.object({ chatbotId: z.uuid() });
-const handshakeQuery = z.object({ 'hub.mode': z.string(), 'hub.verify_token': z.string(), 'hub.challenge': z.string().max(1024) });
+import { whatsAppChatbotParamSchema, whatsAppHandshakeQuerySchema } from './whatsapp-webhook.schemas.js';
 
 /** Constant-time comparison of two strings (their lengths may differ). */
 function sameSecret(given: string, expected: string): boolean {
@@ -32,8 +29,8 @@ export function whatsAppWebhookRoutes(orm: MikroORM, inbound: WhatsAppInbound): 
   };
 
   router.get('/:chatbotId', async (ctx) => {
-    const { chatbotId } = parse(chatbotParam, ctx.params);
-    const query = parse(handshakeQuery, ctx.query);
+    const { chatbotId } = parse(whatsAppChatbotParamSchema, ctx.params);
+    const query = parse(whatsAppHandshakeQuerySchema, ctx.query);
     const settings = await settingsOf(chatbotId);
     if (query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], settings.verifyToken)) throw forbidden('The verify token does not match');
     ctx.type = 'text/plain';
@@ -41,7 +38,7 @@ export function whatsAppWebhookRoutes(orm: MikroORM, inbound: WhatsAppInbound): 
   });
 
   router.post('/:chatbotId', async (ctx) => {
-    const { chatbotId } = parse(chatbotParam, ctx.params);
+    const { chatbotId } = parse(whatsAppChatbotParamSchema, ctx.params);
     const settings = await settingsOf(chatbotId);
     const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
     const expected = `sha256=${createHmac('sha256', settings.appSecret).update(raw).digest('hex')}`;

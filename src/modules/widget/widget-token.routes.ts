@@ -1,20 +1,10 @@
 import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { z } from 'zod';
 import { signWidgetToken } from '../../auth/tokens.js';
 import { notFound } from '../../errors.js';
-import { parse, storableText } from '../../http/validate.js';
+import { parse } from '../../http/validate.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
-
-/** 15 minutes unless asked otherwise; a day at most. A widget refreshes through its site's backend. */
-export const WIDGET_TOKEN_DEFAULT_TTL_SECONDS = 900;
-const WIDGET_TOKEN_MAX_TTL_SECONDS = 86_400;
-
-const mintSchema = z.strictObject({
-  chatbotId: z.uuid(),
-  externalUserId: storableText().trim().min(1).max(255),
-  ttlSeconds: z.number().int().min(60).max(WIDGET_TOKEN_MAX_TTL_SECONDS).default(WIDGET_TOKEN_DEFAULT_TTL_SECONDS),
-});
+import { mintWidgetTokenSchema } from './widget-token.schemas.js';
 
 /**
  * POST /widget-tokens (customer token): a short-lived token a website hands to its end user's
@@ -23,7 +13,7 @@ const mintSchema = z.strictObject({
 export function widgetTokenRoutes(orm: MikroORM, jwtSecret: string): Router {
   const router = new Router({ prefix: '/widget-tokens' });
   router.post('/', async (ctx) => {
-    const { chatbotId, externalUserId, ttlSeconds } = parse(mintSchema, ctx.request.body);
+    const { chatbotId, externalUserId, ttlSeconds } = parse(mintWidgetTokenSchema, ctx.request.body);
     const chatbot = await orm.em.fork().findOne(Chatbot, { id: chatbotId, customerId: ctx.state.customerId, deletedAt: null });
     if (!chatbot) throw notFound('Chatbot');
     ctx.status = 201;
