@@ -71,7 +71,7 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     }
     // The user sees the bot at work on the channel itself (WhatsApp: read, typing), without waiting.
     channels[message.conversation.channel]?.acknowledge?.(message, message.conversation).catch((err) =>
-      logger.warn('could not acknowledge the message on its channel', { messageId, err: String(err) }),
+      logger.warn({ messageId, err: String(err) }, 'could not acknowledge the message on its channel'),
     );
     const coordinates = { conversationId: message.conversation.id, messageId, seq: message.seq };
     const newestFirst = regenerating

@@ -22,6 +22,8 @@ const schema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   TEMPORAL_DEV_TUNED: z.enum(['true', 'false']).default('true'),
   TEMPORAL_UI_URL: optionalString,
+  /** host:port where the SDK's native Prometheus exporter listens; a free loopback port when unset. */
+  TEMPORAL_METRICS_BIND: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
@@ -43,6 +45,11 @@ const schema = z.object({
   REDIS_STREAM_NAME: z.string().default('chatflow:socket.io'),
   REDIS_STREAM_MAX_LEN: z.coerce.number().int().positive().default(100_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Rate limits per minute (src/limits); 0 turns one off. */
+  RATE_LIMIT_CUSTOMER_SENDS_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_USER_SENDS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_KEY_PREFIX: z.string().trim().min(1).default('chatflow:limits'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -76,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
       uiPort: c.TEMPORAL_UI_PORT ?? c.TEMPORAL_DEV_PORT + 1000,
       devTuned: c.TEMPORAL_DEV_TUNED === 'true',
       uiUrl: c.TEMPORAL_UI_URL,
+      metricsBindAddress: c.TEMPORAL_METRICS_BIND,
       startTimeoutMs: c.TEMPORAL_START_TIMEOUT_MS,
       turnRecheckSeconds: c.TURN_RECHECK_SECONDS,
     },
@@ -99,5 +107,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
     /** Socket.IO across processes (Redis Streams adapter); in-memory when unset. */
     redis: c.REDIS_URL ? { url: c.REDIS_URL, streamName: c.REDIS_STREAM_NAME, maxLen: c.REDIS_STREAM_MAX_LEN } : undefined,
     logLevel: c.LOG_LEVEL,
+    /** Sends and socket events per minute (server defaults; chatbots may set their own send limits). */
+    limits: {
+      customerSendsPerMinute: c.RATE_LIMIT_CUSTOMER_SENDS_PER_MINUTE,
+      userSendsPerMinute: c.RATE_LIMIT_USER_SENDS_PER_MINUTE,
+      socketEventsPerMinute: c.RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE,
+      /** Redis keys of the counters (shared by every process with the same REDIS_URL and prefix). */
+      keyPrefix: c.RATE_LIMIT_KEY_PREFIX,
+    },
   };
 }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createOrm } from './db/orm.js';
 import { startEchoLlm } from './llm/echo-llm.js';
@@ -11,6 +10,7 @@ import type { Logger } from './logger.js';
 import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { connectTemporal, TemporalUnavailableError, type TemporalLink } from './temporal/link.js';
+import { installTemporalRuntime } from './temporal/runtime.js';
 
 export interface Deps {
   config: Config;
@@ -35,10 +35,10 @@ export interface Deps {
  * Socket.IO bus (when REDIS_URL is set). Whatever it opened, `close` closes in reverse.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
-  installTemporalRuntime(config.logLevel);
+  await installTemporalRuntime(config.logLevel, logger, config.temporal.metricsBindAddress);
   const opened: (() => Promise<unknown>)[] = [];
   const close = async () => {
-    for (const step of opened.reverse()) await step().catch((err) => logger.warn('close failed', { err }));
+    for (const step of opened.reverse()) await step().catch((err) => logger.warn({ err }, 'close failed'));
   };
   try {
     let devServer: DevServer | undefined;
@@ -91,24 +91,5 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
   } catch (err) {
     await close();
     throw err;
-  }
-}
-
-/**
- * The SDK's runtime logs every poll at INFO and handles SIGINT/SIGTERM itself; log at most warnings
- * (a retried activity is one) and leave signals to src/process.ts, which shuts down in order.
- * Installable once per process.
- */
-function installTemporalRuntime(level: Config['logLevel']): void {
-  const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'error' || level === 'silent' ? 'ERROR' : 'WARN';
-  try {
-    Runtime.install({
-      logger: new DefaultLogger(sdkLevel),
-      // The native core's own logs (connection retries, …) go through the same logger and level.
-      telemetryOptions: { logging: { filter: { core: sdkLevel, other: 'ERROR' }, forward: {} } },
-      shutdownSignals: [],
-    });
-  } catch {
-    // already installed by an earlier app instance in this process
   }
 }

@@ -1,24 +1,46 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+import { pino, type Logger as PinoLogger } from 'pino';
 
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type Logger = PinoLogger;
+
+/**
+ * Where secrets can appear in a log line: request headers (the request log) and the settings of a
+ * chatbot or a client. pino removes them before the line is written, whoever logged it.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-webhook-signature"]',
+  'res.headers["set-cookie"]',
+  '*.accessToken',
+  '*.appSecret',
+  '*.verifyToken',
+  '*.secret',
+  '*.apiKey',
+  '*.jwtSecret',
+  '*.token',
+  '*.password',
+];
+
+export interface LoggerOptions {
+  /** Fields added to every line from the async context (the flow or request the line belongs to). */
+  mixin?: () => object;
+  /** Lines go here; stderr when absent (stdout carries the start-up banner). */
+  destination?: NodeJS.WritableStream;
 }
 
-const ORDER: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
-
-/** One JSON line per entry on stderr; errors keep their stack for the operator, never for clients. */
-export function createLogger(level: LogLevel): Logger {
-  const min = ORDER.indexOf(level);
-  const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER.indexOf(at) < min) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: at, message };
-    for (const [key, value] of Object.entries(fields)) {
-      entry[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
-    }
-    process.stderr.write(`${JSON.stringify(entry)}\n`);
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+/** Structured JSON lines (pino), ISO times, level names; `err` fields keep their stack for operators. */
+export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: options.mixin,
+    },
+    options.destination ?? pino.destination({ fd: 2, sync: true }),
+  );
 }

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { createLogger } from './logger.js';
+import { logContext } from './observability/log-context.js';
 import type { Running } from './runtime.js';
 
 /**
@@ -18,7 +19,7 @@ export async function runProcess(role: string, start: (deps: Deps) => Promise<Ru
     console.error(`Cannot start the ${role} role: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { mixin: logContext });
 
   // Signals are handled from the first moment: a stop asked for during start-up waits for the
   // start to finish (or fail), then closes whatever was opened, in order.
@@ -44,7 +45,7 @@ export async function runProcess(role: string, start: (deps: Deps) => Promise<Ru
       .then(() => deps?.close())
       .then(() => process.exit(code))
       .catch((err) => {
-        logger.error('shutdown failed', { err });
+        logger.error({ err }, 'shutdown failed');
         process.exit(1);
       });
   };
@@ -52,8 +53,8 @@ export async function runProcess(role: string, start: (deps: Deps) => Promise<Ru
   // A promise nobody awaited failed: a bug, so exit 1 in order. While stopping, a library may
   // still fail a command its client was just told to drop (Redis on quit): that is expected.
   process.on('unhandledRejection', (err) => {
-    if (stopping) return logger.debug('ignored a failure while shutting down', { err: String(err) });
-    logger.error('unhandled rejection', { err });
+    if (stopping) return logger.debug({ err: String(err) }, 'ignored a failure while shutting down');
+    logger.error({ err }, 'unhandled rejection');
     shutdown('unhandled rejection', 1);
   });
 
@@ -67,7 +68,7 @@ export async function runProcess(role: string, start: (deps: Deps) => Promise<Ru
   if (stopping) return;
   printBanner(role, config, deps!, running!);
   running!.failed.catch((err) => {
-    logger.error('the Temporal worker died; exiting so that a supervisor restarts the process', { err });
+    logger.error({ err }, 'the Temporal worker died; exiting so that a supervisor restarts the process');
     shutdown('worker died', 1);
   });
 }

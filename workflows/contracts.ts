@@ -7,8 +7,10 @@ export const SEARCH_ATTRIBUTE_NAMES = ['ConversationId', 'ChatbotId'] as const;
 
 /** `message-<messageId>`: one flow per user message; a second start of the same ID is refused by Temporal. */
 export function messageWorkflowId(messageId: string): string {
-  return `message-${messageId}`;
+  return `${MESSAGE_WORKFLOW_PREFIX}${messageId}`;
 }
+
+export const MESSAGE_WORKFLOW_PREFIX = 'message-';
 
 export interface MessageFlowInput {
   messageId: string;

@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { NotFoundError } from '@mikro-orm/core';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { AppError } from '../errors.js';
+import { AppError, TooManyRequests } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export interface Problem {
@@ -71,10 +71,11 @@ export function errorHandler(logger: Logger): Middleware {
       }
     } catch (err) {
       const body = toProblem(err);
-      if (body.status === 503) logger.warn('request met a database outage', { method: ctx.method, path: ctx.path, err: String(err) });
-      else if (body.status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, err });
+      if (body.status === 503) logger.warn({ method: ctx.method, path: ctx.path, err: String(err) }, 'request met a database outage');
+      else if (body.status >= 500) logger.error({ method: ctx.method, path: ctx.path, err }, 'request failed');
       ctx.status = body.status;
       if (body.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
       ctx.type = 'application/problem+json';
       ctx.body = body;
     }

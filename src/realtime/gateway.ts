@@ -3,7 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { z, ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
-import { AppError, forbidden, notFound } from '../errors.js';
+import { AppError, forbidden, notFound, TooManyRequests } from '../errors.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../logger.js';
 import { Chatbot } from '../modules/chatbots/chatbot.entity.js';
 import { findVisibleConversation } from '../modules/conversations/conversation.store.js';
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Shares rooms and events with other processes (worker processes publish through it). */
   adapter?: ServerOptions['adapter'];
+  /** Events per connection: over the limit an event is not handled and its ack says `rate_limited`. */
+  limits: Pick<RateLimits, 'consumeSocketEvent'>;
 }
 
 const subscriptionPayload = z.union([z.strictObject({ conversationId: z.uuid() }), z.strictObject({ chatbotId: z.uuid() })]);
@@ -67,6 +70,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
       socket.on(event, async (payload: unknown, ack?: AckCallback) => {
         const reply = typeof ack === 'function' ? ack : () => undefined;
         try {
+          await deps.limits.consumeSocketEvent(socket.id);
           reply({ ok: true, data: await run(payload) });
         } catch (err) {
           reply(toAckError(err, deps.logger));
@@ -149,6 +153,7 @@ function toAckError(err: unknown, logger: Logger): Ack {
   if (err instanceof ZodError) return { ok: false, error: { code: 'invalid', message: err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } };
   if (err instanceof AppError && err.status === 404) return { ok: false, error: { code: 'not_found', message: err.message } };
   if (err instanceof AppError && err.status === 403) return { ok: false, error: { code: 'forbidden', message: err.message } };
-  logger.error('socket handler failed', { err });
+  if (err instanceof TooManyRequests) return { ok: false, error: { code: 'rate_limited', message: err.message, retryAfter: err.retryAfterSeconds } };
+  logger.error({ err }, 'socket handler failed');
   return { ok: false, error: { code: 'internal', message: 'The request could not be handled' } };
 }

@@ -68,7 +68,7 @@ export function createTurnNotifier(client: Client, logger: Logger) {
       await client.workflow.getHandle(messageWorkflowId(messageId)).signal(PREDECESSOR_DONE_SIGNAL);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return;
-      logger.warn('could not wake the next message flow', { messageId, err });
+      logger.warn({ messageId, err }, 'could not wake the next message flow');
     }
   };
 }

@@ -46,12 +46,12 @@ export function connectTemporal(options: { address: string; namespace: string; l
         await ensureSearchAttributes(connection, namespace);
         if (closed) throw new Error('closed');
         session = { connection, client: new Client({ connection, namespace }) };
-        if (attempt > 1) logger.info('connected to Temporal', { address });
+        if (attempt > 1) logger.info({ address }, 'connected to Temporal');
         return session;
       } catch (err) {
         await connection?.close().catch(() => undefined);
         if (closed) throw new Error('The Temporal link was closed before it connected');
-        if (attempt === 1) logger.warn('Temporal is not reachable; retrying (messages are kept in the outbox)', { address, err: String(err) });
+        if (attempt === 1) logger.warn({ address, err: String(err) }, 'Temporal is not reachable; retrying (messages are kept in the outbox)');
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           wake = () => (clearTimeout(timer), resolve());

@@ -43,10 +43,10 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
       try {
         await startFlow(flow);
         await markFlowStarted(em, flow.messageId);
-        logger.info('started a flow from the outbox', { messageId: flow.messageId });
+        logger.info({ messageId: flow.messageId }, 'started a flow from the outbox');
       } catch (err) {
         if (isTemporalUnreachable(err)) throw err; // the rest would fail the same way: next sweep
-        logger.error('could not start a flow from the outbox; will retry', { messageId: flow.messageId, err });
+        logger.error({ messageId: flow.messageId, err }, 'could not start a flow from the outbox; will retry');
       }
     }
   };
@@ -61,7 +61,7 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
         await failReply({ messageId, replyId: crypto.randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
       } catch (err) {
         if (isTemporalUnreachable(err)) throw err;
-        logger.error('could not finish an abandoned message; will retry', { messageId, err });
+        logger.error({ messageId, err }, 'could not finish an abandoned message; will retry');
       }
     }
   };
@@ -80,7 +80,7 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
   const timer = setInterval(() => {
     if (running) return;
     running = sweep()
-      .catch((err) => logger.warn('outbox sweep stopped early; will retry', { err: err instanceof Error ? err.message : String(err) }))
+      .catch((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox sweep stopped early; will retry'))
       .finally(() => (running = undefined));
   }, options.intervalMs);
 

@@ -5,6 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import { loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
+import { logContext } from '../../src/observability/log-context.js';
 import { startAllInOne } from '../../src/runtime.js';
 import { testEnv } from './env.js';
 import { startFakeLlm, type FakeLlm } from './fake-llm.js';
@@ -35,7 +36,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const deps = await createDeps(config, createLogger(config.logLevel));
+  const deps = await createDeps(config, createLogger(config.logLevel, { mixin: logContext }));
   bundleCode ??= readFileSync(shared.workflowBundlePath, 'utf8');
   const running = await startAllInOne(deps, { workflowBundle: { code: bundleCode } });
   return {

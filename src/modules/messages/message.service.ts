@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound, unavailable } from '../../errors.js';
+import type { Admission, ChatbotLimits, RateLimits } from '../../limits/rate-limits.js';
 import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
@@ -18,10 +19,12 @@ export interface MessageServiceDeps {
   startFlow: StartMessageFlow;
   publisher: Publisher;
   logger: Logger;
+  /** Sends per customer, chatbot and end user: a send over a limit is a 429 and stores nothing. */
+  limits: Pick<RateLimits, 'consumeSend'>;
 }
 
 /** Sending and reading messages, always within one customer's chatbots. */
-export function createMessageService({ startFlow, publisher, logger }: MessageServiceDeps) {
+export function createMessageService({ startFlow, publisher, logger, limits }: MessageServiceDeps) {
   /**
    * Starts the message's flow once the 202 is on its way: setImmediate runs after the response was
    * written, so the start's own work (encoding, the RPC, an eager first task) never delays it. The
@@ -30,7 +33,7 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
   const startAfterResponse = (flow: Parameters<StartMessageFlow>[0]) =>
     setImmediate(() =>
       startFlow({ ...flow, announced: true }).catch((err) =>
-        logger.warn('flow not started now; the outbox will start it', { messageId: flow.messageId, err: String(err) }),
+        logger.warn({ messageId: flow.messageId, err: String(err) }, 'flow not started now; the outbox will start it'),
       ),
     );
 
@@ -55,25 +58,49 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
   };
 
   /**
+   * Counts the send against its end user's, chatbot's and customer's limits (429 over any of them),
+   * once the chatbot is known to be the caller's: an unknown or foreign chatbot is a 404 that
+   * counts nothing and tells nothing about anyone's limits.
+   */
+  const admitSend = async (em: EntityManager, customerId: string, input: SendMessageInput): Promise<Admission> => {
+    const [chatbot] = await em.execute<{ limits: Partial<ChatbotLimits> | null }[]>(
+      'select limits from chatbot where id = ? and customer_id = ? and deleted_at is null',
+      [input.chatbotId, customerId],
+    );
+    if (!chatbot) throw notFound('Chatbot');
+    return limits.consumeSend({ customerId, chatbot: { id: input.chatbotId, limits: chatbot.limits }, endUser: input.externalUserId });
+  };
+
+  /**
    * Saves the message and, in the same transaction, its Idempotency-Key with the 202 body, so a
    * crash can never leave one without the other. A repeat of an earlier request returns that
-   * request's body (`replay`) and saves nothing. Without a key, the common case (an open
-   * conversation) is one statement on its own.
+   * request's body (`replay`), saves nothing and counts against no limit: the limits are taken
+   * after the key, in its transaction. Without a key, the common case (an open conversation) is
+   * one statement after the limits' own read. A send that fails after it was counted (404, 409,
+   * an outage) gives its count back: only accepted sends use up a limit.
    */
   const save = async (em: EntityManager, customerId: string, input: SendMessageInput, claim?: IdempotencyClaim) => {
-    if (!claim) {
-      const fast = await appendToOpenConversation(em, customerId, input);
-      if (fast) return accepted(fast);
-    }
-    return em.transactional(async (tx) => {
-      if (claim) {
-        const replay = await claimKey(tx, claim);
-        if (replay) return { replay };
+    let admission: Admission | undefined;
+    try {
+      if (!claim) {
+        admission = await admitSend(em, customerId, input);
+        const fast = await appendToOpenConversation(em, customerId, input);
+        if (fast) return accepted(fast);
       }
-      const saved = accepted((await appendToOpenConversation(tx, customerId, input)) ?? (await appendFully(tx, customerId, input)));
-      if (claim) await completeKey(tx, claim, saved.body);
-      return saved;
-    });
+      return await em.transactional(async (tx) => {
+        if (claim) {
+          const replay = await claimKey(tx, claim);
+          if (replay) return { replay };
+          admission = await admitSend(tx, customerId, input);
+        }
+        const saved = accepted((await appendToOpenConversation(tx, customerId, input)) ?? (await appendFully(tx, customerId, input)));
+        if (claim) await completeKey(tx, claim, saved.body);
+        return saved;
+      });
+    } catch (err) {
+      await admission?.refund();
+      throw err;
+    }
   };
 
   return {
@@ -123,14 +150,22 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
      * the conversation is answered, before every later one — through the same outbox as users'.
      */
     async sendAsAgent(em: EntityManager, customerId: string, conversationId: string, input: AgentMessageInput) {
-      const saved = await em.transactional(async (tx) => {
-        const conversation = await findOwnedConversation(tx, customerId, conversationId);
-        if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');
-        if (conversation.chatbot.deletedAt) throw conflict('The conversation’s chatbot was deleted');
-        const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
-        const dto = toMessageDto(message);
-        return { message: dto, flow: flowOf(dto, conversation.chatbot.id) };
-      });
+      let admission: Admission | undefined;
+      const saved = await em
+        .transactional(async (tx) => {
+          const conversation = await findOwnedConversation(tx, customerId, conversationId);
+          if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');
+          if (conversation.chatbot.deletedAt) throw conflict('The conversation’s chatbot was deleted');
+          // The customer's and the chatbot's limits; an agent is not an end user.
+          admission = await limits.consumeSend({ customerId, chatbot: { id: conversation.chatbot.id, limits: conversation.chatbot.limits } });
+          const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
+          const dto = toMessageDto(message);
+          return { message: dto, flow: flowOf(dto, conversation.chatbot.id) };
+        })
+        .catch(async (err: unknown) => {
+          await admission?.refund();
+          throw err;
+        });
       publisher.message(saved.message);
       startAfterResponse(saved.flow);
       return { message: 'Message accepted for delivery', data: { message: saved.message } };
@@ -180,8 +215,12 @@ export function createMessageService({ startFlow, publisher, logger }: MessageSe
       const reply = await findReply(em, id);
       if (reply?.deliveryStatus !== 'FAILED') throw conflict('Only a message whose reply FAILED can be retried');
       const dto = toMessageDto(message);
-      await startFlow({ ...flowOf(dto, message.conversation.chatbot.id), announced: true }, { retry: true }).catch((err) => {
-        logger.warn('retry not started', { messageId: id, err: String(err) });
+      // A retry is a send again: the customer's limit (its chatbot's and end user's budgets count
+      // new messages, and this is none).
+      const admission = await limits.consumeSend({ customerId });
+      await startFlow({ ...flowOf(dto, message.conversation.chatbot.id), announced: true }, { retry: true }).catch(async (err) => {
+        await admission.refund();
+        logger.warn({ messageId: id, err: String(err) }, 'retry not started');
         throw unavailable('The retry could not be started now; try again shortly');
       });
       return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply) } };

@@ -28,7 +28,7 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
     if (!message) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
     const conversationId = message.conversation.id;
     const error = publicFailure(input.type, input.reason);
-    logger.warn('reply failed', { messageId: input.messageId, conversationId, type: input.type, reason: input.reason });
+    logger.warn({ messageId: input.messageId, conversationId, type: input.type, reason: input.reason }, 'reply failed');
     if (message.role === 'AGENT') {
       // An agent's message is its own reply: it is what failed to go out.
       if (await advanceStatus(em, message.id, 'FAILED', { ...message.metadata, error })) {

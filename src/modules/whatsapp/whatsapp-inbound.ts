@@ -55,7 +55,7 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
     const content = m.type === 'text' && m.text ? storable(m.text.body) : `[${m.type}]`;
     const metadata = m.type === 'text' ? {} : { whatsapp: { type: m.type, ...(media?.id && { mediaId: media.id }), ...(media?.caption && { caption: storable(media.caption) }) } };
     const { duplicate } = await messages.receive(orm.em.fork(), chatbotId, { channel: 'WHATSAPP', externalUserId: m.from, content: content || `[${m.type}]`, metadata, externalId: m.id });
-    if (duplicate) logger.debug('WhatsApp redelivered a message already saved', { wamid: m.id });
+    if (duplicate) logger.debug({ wamid: m.id }, 'WhatsApp redelivered a message already saved');
   };
 
   const applyStatus = async (chatbotId: string, update: StatusUpdate) => {
@@ -63,7 +63,7 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
     if (!to) return;
     const em = orm.em.fork();
     const message = await em.findOne(Message, { externalId: update.id, conversation: { chatbot: chatbotId } });
-    if (!message) return logger.debug('WhatsApp status for a message we do not know', { wamid: update.id, status: update.status });
+    if (!message) return logger.debug({ wamid: update.id, status: update.status }, 'WhatsApp status for a message we do not know');
     let metadata: Record<string, unknown> | undefined;
     if (to === 'FAILED') {
       const error = update.errors?.[0];
@@ -78,7 +78,7 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
       for (const { field, value } of entry.changes) {
         if (field !== 'messages') continue;
         if (value.metadata && value.metadata.phone_number_id !== chatbot.phoneNumberId) {
-          logger.warn('WhatsApp webhook for another phone number ignored', { chatbotId: chatbot.id });
+          logger.warn({ chatbotId: chatbot.id }, 'WhatsApp webhook for another phone number ignored');
           continue;
         }
         for (const m of value.messages ?? []) await receive(chatbot.id, m);
