@@ -15,6 +15,7 @@ import { whatsAppWebhookRoutes } from '../modules/whatsapp/whatsapp-webhook.rout
 import { requireAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.routes.js';
+import { requestLog } from './request-log.js';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps): Koa {
 /** Just the error mapping and the health endpoints: what a worker-only process serves. */
 export function createHealthApp(readiness: Readiness, logger: Logger): Koa {
   const app = new Koa();
+  app.use(requestLog(logger));
   app.use(errorHandler(logger));
   const health = healthRoutes(readiness);
   app.use(health.routes());
