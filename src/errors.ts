@@ -1,7 +1,7 @@
 /** Domain errors that the HTTP layer maps to problem+json and the gateway maps to ack errors. */
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 503,
     readonly title: string,
     message: string,
   ) {
@@ -22,3 +22,14 @@ export const forbidden = (detail: string) => new AppError(403, 'Forbidden', deta
 
 /** A dependency (Temporal) cannot take the request now; nothing was changed: retry shortly. */
 export const unavailable = (detail: string) => new AppError(503, 'Service Unavailable', detail);
+
+/** Over a rate limit (src/limits): nothing was done; the same request may succeed after `retryAfterSeconds`. */
+export class TooManyRequests extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'Too Many Requests', message);
+    this.name = 'TooManyRequests';
+  }
+}

@@ -5,6 +5,7 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Deps } from './deps.js';
 import { createReadiness, type Readiness } from './health/readiness.js';
 import { createApp, createHealthApp } from './http/app.js';
+import { createRateLimits } from './limits/rate-limits.js';
 import { createConversationActions } from './modules/conversations/conversation.actions.js';
 import { createMessageService } from './modules/messages/message.service.js';
 import { createWhatsAppInbound } from './modules/whatsapp/whatsapp-inbound.js';
@@ -57,9 +58,11 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   // listener forwards everything else to Koa, which needs the publisher that needs Socket.IO.
   let handleRequest: RequestListener = (_req, res) => res.writeHead(503).end();
   const http = createServer((req, res) => handleRequest(req, res));
-  const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger, adapter: deps.bus?.adapter });
+  // Counted in Redis when there is one, so the limits hold across every API process.
+  const limits = createRateLimits({ redis: deps.bus?.redis, keyPrefix: config.limits.keyPrefix, defaults: config.limits, logger });
+  const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger, adapter: deps.bus?.adapter, limits });
   const publisher = createSocketPublisher(io);
-  const messages = createMessageService({ startFlow, publisher, logger });
+  const messages = createMessageService({ startFlow, publisher, logger, limits });
   const readiness = baseReadiness(deps);
   const conversationActions = createConversationActions({ publisher });
   const whatsAppInbound = createWhatsAppInbound({ orm, messages, publisher, logger });

@@ -1,9 +1,13 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 
+export type RedisClient = ReturnType<typeof createClient>;
+
 export interface RealtimeBus {
   /** A Socket.IO adapter factory sharing rooms and events with every process on the same stream. */
   adapter: ReturnType<typeof createAdapter>;
+  /** The shared connection (its stream reads use connections of their own); the rate limits count on it. */
+  redis: RedisClient;
   /** Rejects when Redis does not answer (readiness). */
   ping(): Promise<unknown>;
   close(): Promise<void>;
@@ -20,6 +24,7 @@ export async function connectRealtimeBus(options: { url: string; streamName: str
   await client.connect();
   return {
     adapter: createAdapter(client, { streamName: options.streamName, maxLen: options.maxLen, blockTimeInMs: 500 }),
+    redis: client,
     ping: () => client.ping(),
     close: async () => {
       await client.quit().catch(() => client.destroy());

@@ -44,7 +44,9 @@ export interface DeltaEvent {
 
 export type Ack<T = unknown> =
   | { ok: true; data?: T }
-  | { ok: false; error: { code: 'invalid' | 'not_found' | 'forbidden' | 'internal'; message: string } };
+  | { ok: false; error: { code: 'invalid' | 'not_found' | 'forbidden' | 'internal'; message: string } }
+  /** Over the connection's event limit: the event was not handled; `retryAfter` in seconds. */
+  | { ok: false; error: { code: 'rate_limited'; message: string; retryAfter: number } };
 
 export type AckCallback = (response: Ack) => void;
 

@@ -4,6 +4,7 @@ import { Migration20261126000000_hardening } from './Migration20261126000000_har
 import { Migration20261126010000_routing } from './Migration20261126010000_routing.js';
 import { Migration20261126020000_channels } from './Migration20261126020000_channels.js';
 import { Migration20261126030000_whatsapp } from './Migration20261126030000_whatsapp.js';
+import { Migration20261127000000_limits } from './Migration20261127000000_limits.js';
 
 /** Every migration in order; listed explicitly so no file-system discovery is needed at run time. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: 'Migration20261126010000_routing', class: Migration20261126010000_routing },
   { name: 'Migration20261126020000_channels', class: Migration20261126020000_channels },
   { name: 'Migration20261126030000_whatsapp', class: Migration20261126030000_whatsapp },
+  { name: 'Migration20261127000000_limits', class: Migration20261127000000_limits },
 ];

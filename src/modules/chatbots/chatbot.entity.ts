@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { ChatbotLimits } from '../../limits/rate-limits.js';
 import type { Rule } from '../routing/rules.js';
 
 export const ON_FAILURE = ['fallback', 'handoff'] as const;
@@ -38,6 +39,8 @@ export const Chatbot = defineEntity({
     webhook: p.json<WebhookSettings>().nullable(),
     /** The WhatsApp Cloud API number that answers WHATSAPP conversations, and its secrets (never returned). */
     whatsapp: p.json<WhatsAppSettings>().nullable(),
+    /** Its own send limits (src/limits); a null member, or no object at all: the server default. */
+    limits: p.json<Partial<ChatbotLimits>>().nullable(),
     /** Deleted bots accept no messages; their conversations stay readable. */
     deletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -62,6 +65,7 @@ export function toChatbotDto(chatbot: IChatbot) {
     // Secrets are write-only: a client learns only where replies go and that a secret is set.
     webhook: chatbot.webhook ? { url: chatbot.webhook.url, secretSet: true } : null,
     whatsapp: chatbot.whatsapp ? { phoneNumberId: chatbot.whatsapp.phoneNumberId, secretsSet: true } : null,
+    limits: { sendsPerMinute: chatbot.limits?.sendsPerMinute ?? null, userSendsPerMinute: chatbot.limits?.userSendsPerMinute ?? null },
     createdAt: chatbot.createdAt.toISOString(),
     updatedAt: chatbot.updatedAt.toISOString(),
   };

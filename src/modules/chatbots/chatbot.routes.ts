@@ -48,7 +48,8 @@ export function chatbotRoutes(orm: MikroORM): Router {
     const changes = parse(updateChatbotSchema, ctx.request.body);
     const em = orm.em.fork();
     const chatbot = await owned(em, id, ctx.state.customerId);
-    em.assign(chatbot, changes);
+    // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was.
+    em.assign(chatbot, { ...changes, ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }) });
     await em.flush();
     ctx.body = { data: toChatbotDto(chatbot) };
   });

@@ -31,6 +31,14 @@ const fields = {
       verifyToken: storableText().min(8).max(256),
     })
     .nullable(),
+  /**
+   * Sends per minute to this chatbot (all its end users; null: only the customer's limit) and per
+   * end user (null: RATE_LIMIT_USER_SENDS_PER_MINUTE). PATCH changes only the members it names.
+   */
+  limits: z.strictObject({
+    sendsPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    userSendsPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  }),
 };
 
 export const createChatbotSchema = z.strictObject({
@@ -44,6 +52,7 @@ export const createChatbotSchema = z.strictObject({
   onFailure: fields.onFailure.default('fallback'),
   webhook: fields.webhook.default(null),
   whatsapp: fields.whatsapp.default(null),
+  limits: fields.limits.default({}),
 });
 
 export const updateChatbotSchema = z
