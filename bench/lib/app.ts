@@ -49,6 +49,10 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
     TEMPORAL_DEV_TUNED: String(options.tuned),
     OPENAI_BASE_URL: options.llmUrl,
     LOG_LEVEL: 'error',
+    // The benchmarks measure the engine: its bursts are far over the default rate limits (src/limits).
+    RATE_LIMIT_CUSTOMER_SENDS_PER_MINUTE: '0',
+    RATE_LIMIT_USER_SENDS_PER_MINUTE: '0',
+    RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE: '0',
     // e.g. BENCH_APP_ENV='TURN_RECHECK_SECONDS=5 LOG_LEVEL=info' for experiments with the product's config
     ...Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)])),
   },
