@@ -15,6 +15,7 @@ import { whatsAppWebhookRoutes } from '../modules/whatsapp/whatsapp-webhook.rout
 import { requireAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.routes.js';
+import { docsRoutes } from './openapi/docs.routes.js';
 import { requestLog } from './request-log.js';
 
 export interface AppDeps {
@@ -35,6 +36,10 @@ export function createApp(deps: AppDeps): Koa {
   const whatsapp = whatsAppWebhookRoutes(deps.orm, deps.whatsAppInbound);
   app.use(whatsapp.routes());
   app.use(whatsapp.allowedMethods());
+  // The OpenAPI document and its Swagger UI page are public too.
+  const docs = docsRoutes();
+  app.use(docs.routes());
+  app.use(docs.allowedMethods());
   for (const middleware of requireAuth(deps.jwtSecret)) app.use(middleware);
   const routers = [
     chatbotRoutes(deps.orm),
