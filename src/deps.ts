@@ -7,9 +7,12 @@ import { startEchoLlm } from './llm/echo-llm.js';
 import { createLlmClient, type LlmClient } from './llm/llm.client.js';
 import { redactUrl } from './llm/redact-url.js';
 import type { Logger } from './logger.js';
+import { instrumentLlm } from './observability/llm-metrics.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 import { connectTemporal, TemporalUnavailableError, type TemporalLink } from './temporal/link.js';
+import { createFlowLinks, type FlowLinks } from './temporal/ui-links.js';
 import { installTemporalRuntime } from './temporal/runtime.js';
 
 export interface Deps {
@@ -21,9 +24,13 @@ export interface Deps {
   /** The Temporal client; throws TemporalUnavailableError until the first connection succeeded. */
   readonly client: Client;
   llm: LlmClient;
+  /** This process's Prometheus metrics, served at /metrics by every role. */
+  metrics: Metrics;
   /** Which LLM answers, for the start-up banner. */
   llmDescription: string;
   temporalUiUrl?: string;
+  /** Addresses of flows in that UI, carried by messages and conversations (`links`); null without a UI. */
+  links: FlowLinks;
   /** Shared Socket.IO bus when REDIS_URL is set (needed to run API and worker as separate processes). */
   bus?: RealtimeBus;
   close(): Promise<void>;
@@ -72,9 +79,11 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       bus = await connectRealtimeBus(config.redis);
       opened.push(() => bus!.close());
     }
+    const metrics = createMetrics();
     return {
       config,
       logger,
+      metrics,
       bus,
       orm,
       temporal,
@@ -83,9 +92,10 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         if (!session) throw new TemporalUnavailableError(temporal.address);
         return session.client;
       },
-      llm: createLlmClient(llmConfig),
+      llm: instrumentLlm(createLlmClient(llmConfig), metrics),
       llmDescription,
       temporalUiUrl: config.temporal.uiUrl ?? devServer?.uiUrl,
+      links: createFlowLinks(config.temporal.uiUrl ?? devServer?.uiUrl, config.temporal.namespace),
       close,
     };
   } catch (err) {

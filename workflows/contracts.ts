@@ -16,6 +16,8 @@ export interface MessageFlowInput {
   messageId: string;
   conversationId: string;
   chatbotId: string;
+  /** The conversation's channel (WIDGET, WEBHOOK, WHATSAPP): a label of the flow's metrics. */
+  channel?: string;
   /** The message's seq: lets generate load the history alongside the message itself. */
   seq?: number;
   /** How often a flow waiting for its turn re-checks the database (a lost-signal net); default 30. */

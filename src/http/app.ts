@@ -15,8 +15,13 @@ import { whatsAppWebhookRoutes } from '../modules/whatsapp/whatsapp-webhook.rout
 import { requireAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { healthRoutes } from './health.routes.js';
+import type { FlowLinks } from '../temporal/ui-links.js';
 import { docsRoutes } from './openapi/docs.routes.js';
 import { requestLog } from './request-log.js';
+import { httpMetrics } from '../observability/http-metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { metricsRoutes } from '../observability/metrics.routes.js';
+import { temporalSdkMetricsUrl } from '../temporal/runtime.js';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -26,11 +31,14 @@ export interface AppDeps {
   jwtSecret: string;
   logger: Logger;
   readiness: Readiness;
+  metrics: Metrics;
+  /** The Temporal UI addresses that conversations carry. */
+  links: FlowLinks;
 }
 
 /** The Koa app: errors first, then health (public), then authenticated JSON routes. */
 export function createApp(deps: AppDeps): Koa {
-  const app = createHealthApp(deps.readiness, deps.logger);
+  const app = createHealthApp(deps.readiness, deps.logger, deps.metrics);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   // Meta's webhooks are signed, not authenticated by JWT: before the auth middleware.
   const whatsapp = whatsAppWebhookRoutes(deps.orm, deps.whatsAppInbound);
@@ -43,7 +51,7 @@ export function createApp(deps: AppDeps): Koa {
   for (const middleware of requireAuth(deps.jwtSecret)) app.use(middleware);
   const routers = [
     chatbotRoutes(deps.orm),
-    conversationReadRoutes(deps.orm),
+    conversationReadRoutes(deps.orm, deps.links),
     conversationActionRoutes(deps.orm, deps.messages, deps.conversationActions),
     messageRoutes(deps.orm, deps.messages),
     widgetTokenRoutes(deps.orm, deps.jwtSecret),
@@ -55,13 +63,19 @@ export function createApp(deps: AppDeps): Koa {
   return app;
 }
 
-/** Just the error mapping and the health endpoints: what a worker-only process serves. */
-export function createHealthApp(readiness: Readiness, logger: Logger): Koa {
+/**
+ * The request log and metrics, the error mapping, the health endpoints and /metrics: what a
+ * worker-only process serves, and what the API serves first. /metrics and the SDK's worker
+ * metrics appended to it are public like the health checks: they carry no tenant's ids or data.
+ */
+export function createHealthApp(readiness: Readiness, logger: Logger, metrics: Metrics): Koa {
   const app = new Koa();
   app.use(requestLog(logger));
+  app.use(httpMetrics(metrics));
   app.use(errorHandler(logger));
-  const health = healthRoutes(readiness);
-  app.use(health.routes());
-  app.use(health.allowedMethods());
+  for (const router of [healthRoutes(readiness), metricsRoutes(metrics, temporalSdkMetricsUrl)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   return app;
 }

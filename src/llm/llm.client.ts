@@ -25,6 +25,8 @@ export interface Completion {
   text: string;
   /** The model stopped at `max_tokens`, or the text was cut at `maxChars`. */
   truncated: boolean;
+  /** Tokens used, when the server reports them (`stream_options.include_usage`). */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 export interface LlmClient {
@@ -63,13 +65,15 @@ export function createLlmClient(config: LlmConfig): LlmClient {
     async complete(request, options) {
       if (!client) throw new Error('LLM is not configured');
       const stream = await client.chat.completions.create(
-        { model: request.model, temperature: request.temperature, max_tokens: request.maxTokens, messages: request.messages, stream: true },
+        { model: request.model, temperature: request.temperature, max_tokens: request.maxTokens, messages: request.messages, stream: true, stream_options: { include_usage: true } },
         { signal: options.signal },
       );
       let text = '';
       let truncated = false;
       let finished = false;
+      let usage: Completion['usage'];
       for await (const chunk of stream) {
+        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         const choice = chunk.choices[0];
         if (choice?.finish_reason) finished = true;
         if (choice?.finish_reason === 'length') truncated = true;
@@ -89,7 +93,7 @@ export function createLlmClient(config: LlmConfig): LlmClient {
       // either way the text is partial, never a complete reply.
       options.signal?.throwIfAborted();
       if (!finished && !truncated) throw new Error('The LLM stream ended before it finished (no finish_reason)');
-      return { text: text.toWellFormed(), truncated };
+      return { text: text.toWellFormed(), truncated, ...(usage && { usage }) };
     },
   };
 }

@@ -2,6 +2,8 @@ import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { Deps } from '../deps.js';
 import { createChannels } from '../channels/index.js';
+import { instrumentChannels } from '../observability/channel-metrics.js';
+import { flowMetricsSinks } from '../observability/flow-metrics.js';
 import type { Publisher } from '../realtime/publisher.js';
 import { createFlowInspector, createTurnNotifier } from './flows.js';
 import { cachedWorkflowBundle } from './workflow-bundle.js';
@@ -41,12 +43,14 @@ export function startMessageWorker(deps: Deps, options: { publisher: Publisher; 
         publisher: options.publisher,
         llm: deps.llm,
         logger,
-        channels: createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl }),
+        channels: instrumentChannels(createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl, links: deps.links }), deps.metrics),
         notifyTurn: createTurnNotifier(client, logger),
         flowIsOpen: createFlowInspector(client),
+        links: deps.links,
         history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
         reply: { maxTokens: config.llm.maxTokens, maxChars: config.llm.replyMaxChars },
       }),
+      sinks: flowMetricsSinks(deps.metrics),
       shutdownGraceTime: '5s',
     });
     const running = worker.run();

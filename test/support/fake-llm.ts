@@ -28,7 +28,15 @@ export interface RecordedRequest {
   /** `max_tokens` as sent; the fake counts one token per word and stops there (finish_reason "length"). */
   maxTokens?: number;
   stream: boolean;
+  /** `stream_options.include_usage`: the stream ends with a usage chunk (see `usageOf`). */
+  includeUsage: boolean;
   messages: { role: string; content: string }[];
+}
+
+/** The usage the fake reports: one token per word of the prompt, one per content chunk sent. */
+export function usageOf(messages: { content: string }[], reply: string) {
+  const words = (text: string) => text.match(/\S+\s*|\s+/g)?.length ?? 0;
+  return { promptTokens: messages.reduce((sum, m) => sum + words(m.content), 0), completionTokens: words(reply) };
 }
 
 export interface FakeLlm {
@@ -68,13 +76,14 @@ export async function startFakeLlm(
       return;
     }
     const receivedAt = Date.now();
-    const body = JSON.parse(await readBody(req)) as RecordedRequest & { max_tokens?: number };
+    const body = JSON.parse(await readBody(req)) as RecordedRequest & { max_tokens?: number; stream_options?: { include_usage?: boolean } };
     const recorded: RecordedRequest = {
       receivedAt,
       model: body.model,
       temperature: body.temperature,
       maxTokens: body.max_tokens,
       stream: Boolean(body.stream),
+      includeUsage: Boolean(body.stream_options?.include_usage),
       messages: body.messages,
     };
     requests.push(recorded);
@@ -133,6 +142,11 @@ export async function startFakeLlm(
       if (delay) await sleep(delay);
     }
     res.write(chunk({}, cut ? 'length' : 'stop'));
+    if (recorded.includeUsage) {
+      const { promptTokens, completionTokens } = usageOf(body.messages, pieces.slice(0, sent).join(''));
+      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+    }
     res.end('data: [DONE]\n\n');
   }
 

@@ -129,19 +129,20 @@ export interface UnstartedFlow {
   messageId: string;
   conversationId: string;
   chatbotId: string;
+  channel: string;
   seq: number;
 }
 
 /** User messages saved more than `graceMs` ago whose flow has not picked them up (the outbox). */
 export async function findUnstartedFlows(em: EntityManager, graceMs: number, limit = 100): Promise<UnstartedFlow[]> {
-  const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string; seq: number }[]>(
-    `select m.id, m.conversation_id, c.chatbot_id, m.seq from message m
+  const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string; channel: string; seq: number }[]>(
+    `select m.id, m.conversation_id, c.chatbot_id, c.channel, m.seq from message m
        join conversation c on c.id = m.conversation_id
       where m.role in ${TURN_ROLES} and m.flow_started_at is null and m.created_at < now() - make_interval(secs => ?)
       order by m.created_at limit ?`,
     [graceMs / 1000, limit],
   );
-  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id, seq: Number(r.seq) }));
+  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id, channel: r.channel, seq: Number(r.seq) }));
 }
 
 /**
@@ -163,4 +164,12 @@ export async function findLongUnfinished(em: EntityManager, olderThanMs: number,
 export async function isDone(em: EntityManager, messageId: string): Promise<boolean> {
   const rows = await em.execute<{ done: boolean }[]>('select flow_done_at is not null as done from message where id = ?', [messageId]);
   return rows[0]?.done ?? true;
+}
+
+/** Seconds since the oldest message of the outbox was accepted (0 when it is empty): the outbox lag. */
+export async function outboxLagSeconds(em: EntityManager): Promise<number> {
+  const [row] = await em.execute<{ lag: string | number | null }[]>(
+    `select extract(epoch from now() - min(created_at)) as lag from message where role in ${TURN_ROLES} and flow_started_at is null`,
+  );
+  return Math.max(0, Number(row?.lag ?? 0));
 }
