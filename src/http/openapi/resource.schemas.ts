@@ -16,7 +16,7 @@ const perMinute = z.number().int().positive().nullable();
 
 export const chatbotLimitsSchema = z
   .strictObject({ sendsPerMinute: perMinute, userSendsPerMinute: perMinute })
-  .meta({ id: 'ChatbotLimits', description: 'Sends accepted per minute for the chatbot, and per end user of it; null = the server default.' });
+  .meta({ id: 'ChatbotLimits', description: 'Sends accepted per minute to the chatbot (all its end users) and per end user of it; null = the server default (for `sendsPerMinute`: none of its own, the customer’s limit applies).' });
 
 export const chatbotSchema = z
   .strictObject({

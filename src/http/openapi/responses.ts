@@ -14,7 +14,7 @@ const MEANINGS: Record<ErrorStatus | 500, [id: string, description: string]> = {
   413: ['PayloadTooLarge', 'Body over 64 KiB (also once decompressed).'],
   415: ['UnsupportedMediaType', 'A Content-Encoding other than gzip, deflate or br, or a charset other than UTF-8.'],
   422: ['IdempotencyKeyReused', 'The Idempotency-Key was used before with another body.'],
-  429: ['TooManyRequests', 'Too many sends for this chatbot or end user: retry after `Retry-After` seconds. Nothing was stored.'],
+  429: ['TooManyRequests', 'Over a send limit (the customer’s, the chatbot’s or the end user’s, per minute; `detail` names it): retry after `Retry-After` seconds. Nothing was stored.'],
   500: ['InternalError', 'A real server fault; details are logged, never sent.'],
   503: ['ServiceUnavailable', 'A dependency (the database; Temporal for a retry) is unreachable and nothing was stored: retry after `Retry-After` seconds (sends with the same Idempotency-Key).'],
 };
