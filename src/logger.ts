@@ -21,6 +21,8 @@ export const REDACTED_PATHS = [
   '*.jwtSecret',
   '*.token',
   '*.password',
+  // The SDK's activity lines: a task token lets whoever holds it complete the activity.
+  'taskToken',
 ];
 
 export interface LoggerOptions {

@@ -31,10 +31,16 @@ function activityContext(): object | undefined {
   if (!info.workflowExecution) return { activity: info.activityType, attempt: info.attempt };
   const { workflowId, runId } = info.workflowExecution;
   return {
-    ...(workflowId.startsWith(MESSAGE_WORKFLOW_PREFIX) && { messageId: workflowId.slice(MESSAGE_WORKFLOW_PREFIX.length) }),
+    ...messageOf(workflowId),
     workflowId,
     runId,
     activity: info.activityType,
     attempt: info.attempt,
   };
+}
+
+/** The message a workflow id belongs to (`message-<id>`), as a log field. */
+export function messageOf(workflowId: unknown): { messageId?: string } {
+  if (typeof workflowId !== 'string' || !workflowId.startsWith(MESSAGE_WORKFLOW_PREFIX)) return {};
+  return { messageId: workflowId.slice(MESSAGE_WORKFLOW_PREFIX.length) };
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { LogLevel as SdkLogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { Logger, LogLevel } from '../logger.js';
+import { messageOf } from '../observability/log-context.js';
 
 let sdkMetricsUrl: string | undefined;
 
@@ -37,10 +38,13 @@ export function temporalSdkMetricsUrl(): string | undefined {
   return sdkMetricsUrl;
 }
 
-/** The SDK's logger interface on pino: its metadata (workflow id, activity, …) becomes fields. */
+/**
+ * The SDK's logger interface on pino: its metadata (workflow id, activity, …) becomes fields, with
+ * the message id of a message flow beside its workflow id.
+ */
 function sdkLogger(logger: Logger): SdkLogger {
   const methods = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-  const log = (level: SdkLogLevel, message: string, meta?: LogMetadata) => logger[methods[level]](meta ?? {}, message);
+  const log = (level: SdkLogLevel, message: string, meta: LogMetadata = {}) => logger[methods[level]]({ ...messageOf(meta.workflowId), ...meta }, message);
   return {
     log,
     trace: (message, meta) => log('TRACE', message, meta),
