@@ -43,7 +43,11 @@ export interface RateLimits {
   consumeSocketEvent(socketId: string): Promise<void>;
 }
 
+/** Which limit: also the label of the refusals counted in /metrics. */
+export type LimitScope = 'user' | 'chatbot' | 'customer' | 'socket';
+
 interface Budget {
+  scope: LimitScope;
   counter: Counter;
   key: string;
   limit: number;
@@ -52,8 +56,15 @@ interface Budget {
 }
 
 /** The rate limits of this process: shared by every API process through Redis when one is given. */
-export function createRateLimits(options: { redis?: CounterOptions['redis']; keyPrefix: string; defaults: LimitDefaults; logger: Logger }): RateLimits {
-  const counter = (scope: string) => createCounter(scope, { redis: options.redis, keyPrefix: options.keyPrefix, logger: options.logger });
+export function createRateLimits(options: {
+  redis?: CounterOptions['redis'];
+  keyPrefix: string;
+  defaults: LimitDefaults;
+  logger: Logger;
+  /** Told of every refusal (for metrics). */
+  onRefused?: (scope: LimitScope) => void;
+}): RateLimits {
+  const counter = (scope: LimitScope) => ({ scope, counter: createCounter(scope, { redis: options.redis, keyPrefix: options.keyPrefix, logger: options.logger }) });
   const users = counter('user');
   const chatbots = counter('chatbot');
   const customers = counter('customer');
@@ -85,6 +96,7 @@ export function createRateLimits(options: { redis?: CounterOptions['redis']; key
       taken.push(b);
       if (count > b.limit) {
         await giveBack();
+        options.onRefused?.(b.scope);
         const seconds = Math.max(1, Math.ceil(msLeft / 1000));
         throw new TooManyRequests(`Too many ${noun} for ${b.what}: at most ${b.limit} a minute. Retry in ${seconds} s.`, seconds);
       }
@@ -101,6 +113,6 @@ export function createRateLimits(options: { redis?: CounterOptions['redis']; key
 }
 
 /** A budget, or none when its limit is 0 (off). */
-function budget(counter: Counter, key: string, limit: number, what: string): Budget | undefined {
-  return limit > 0 ? { counter, key, limit, what } : undefined;
+function budget({ scope, counter }: { scope: LimitScope; counter: Counter }, key: string, limit: number, what: string): Budget | undefined {
+  return limit > 0 ? { scope, counter, key, limit, what } : undefined;
 }

@@ -45,6 +45,12 @@ export function createMetrics() {
       labelNames: ['channel'] as const,
       registers: [registry],
     }),
+    rateLimited: new Counter({
+      name: 'chatflow_rate_limited_total',
+      help: 'Sends (429) and socket events refused by a rate limit, by the limit hit (user, chatbot, customer, socket)',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
     flowsFinished: new Counter({
       name: 'chatflow_flows_finished_total',
       help: 'Message flows finished, by outcome (REPLIED, HANDED_OFF, DELIVERED, SKIPPED, FAILED, CANCELLED), failure type and channel',

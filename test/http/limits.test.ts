@@ -51,6 +51,12 @@ async function burst(requests: (() => Promise<ApiResponse>)[]) {
   return { responses, statuses: responses.map((r) => r.status).sort() };
 }
 
+/** The refusals /metrics counts for one limit. */
+async function refusals(limit: string): Promise<number> {
+  const text = await (await fetch(`${scenario.app.url}/metrics`)).text();
+  return Number(new RegExp(`^chatflow_rate_limited_total\\{limit="${limit}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
 const repeat = (n: number, status: number) => Array.from({ length: n }, () => status);
 
 /** A 429 as every client sees it: problem+json naming the limit, and Retry-After in whole seconds. */
@@ -84,6 +90,7 @@ describe('sends per end user', () => {
     const api = apiClient(scenario.app.url, token);
     const { id: chatbotId } = await createChatbot(api);
     const extra = 4;
+    const refusedBefore = await refusals('user');
     // Half of them with an Idempotency-Key: the keyed path counts inside its own transaction.
     const { responses, statuses } = await burst(
       Array.from({ length: USER_LIMIT + extra }, (_, i) => () => send(api, chatbotId, 'u1', `burst ${i}`, i % 2 ? { 'Idempotency-Key': `burst-${i}` } : {})),
@@ -106,6 +113,7 @@ describe('sends per end user', () => {
       expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body]).toEqual([202, 'true', r.body]);
     }
     expectTooMany(await send(api, chatbotId, 'u1', 'still too many'), /end user/);
+    expect(await refusals('user')).toBe(refusedBefore + extra + 1);
 
     // Another end user of the same chatbot has a budget of its own.
     expect((await send(api, chatbotId, 'u2', 'hello')).status).toBe(202);
