@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
 import { Message, type IMessage } from '../src/modules/messages/message.entity.js';
 import { createAnswerSaver, failedWithoutText } from '../src/modules/messages/answer-saver.js';
+import type { FlowLinks } from '../src/temporal/ui-links.js';
 import { boundHistory, findReply, loadHistory, type HistoryBounds } from '../src/modules/messages/message.store.js';
 import type { NotifyTurn } from '../src/modules/messages/turn-finisher.js';
 import type { Channels } from '../src/channels/index.js';
@@ -29,10 +30,11 @@ export interface LlmActivityDeps {
   notifyTurn: NotifyTurn;
   channels: Channels;
   logger: Logger;
+  links: FlowLinks;
 }
 
-export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn, channels, logger }: LlmActivityDeps) {
-  const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn });
+export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn, channels, logger, links }: LlmActivityDeps) {
+  const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn, links });
   return classifiedSteps({
     /**
      * Produces and saves the reply to a user message; the same transaction ends the message's turn,

@@ -12,6 +12,7 @@ import { createAnswerSaver } from '../src/modules/messages/answer-saver.js';
 import { findUnfinishedBefore, startTurn, turnFacts, type TurnFacts } from '../src/modules/messages/turns.store.js';
 import { decideRoute } from '../src/modules/routing/router.js';
 import type { Publisher } from '../src/realtime/publisher.js';
+import type { FlowLinks } from '../src/temporal/ui-links.js';
 import {
   FailureTypes,
   type DeliverInput,
@@ -34,15 +35,17 @@ export interface MessageActivityDeps {
   notifyTurn: NotifyTurn;
   /** Whether a message's flow is still running (false: it closed, or no longer exists). */
   flowIsOpen: (messageId: string) => Promise<boolean>;
+  /** The Temporal UI addresses that published messages carry. */
+  links: FlowLinks;
 }
 
 const notFound = (messageId: string) => ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
 
 /** The short database steps of the flow; run as local activities, each safe to repeat. */
-export function createMessageActivities({ orm, publisher, logger, channels, notifyTurn, flowIsOpen }: MessageActivityDeps) {
+export function createMessageActivities({ orm, publisher, logger, channels, notifyTurn, flowIsOpen, links }: MessageActivityDeps) {
   const finish = createTurnFinisher(orm, notifyTurn);
-  const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn });
-  const failReply = createReplyFailer({ orm, publisher, logger, finish });
+  const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn, links });
+  const failReply = createReplyFailer({ orm, publisher, logger, finish, links });
 
   /** Moves the conversation to a human and tells the room and the chatbot's room, once. */
   const handOver = async (em: EntityManager, conversationId: string, reason: string) => {
@@ -95,7 +98,7 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
       const em = orm.em.fork();
       const facts = await startTurn(em, input.messageId);
       if (!facts) throw notFound(input.messageId);
-      if (!input.announced) publisher.message(toMessageDto(await em.findOneOrFail(Message, input.messageId)));
+      if (!input.announced) publisher.message(toMessageDto(await em.findOneOrFail(Message, input.messageId), links));
       return decide(em, facts);
     },
 
@@ -146,7 +149,7 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
       const reply = await findReply(em, messageId, { withConversation: true });
       if (!reply) throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
       if (!announced) {
-        publisher.message(toMessageDto(reply));
+        publisher.message(toMessageDto(reply, links));
         await finish({ messageId });
       }
       await deliverThroughChannel(em, reply);

@@ -62,12 +62,12 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   const limits = createRateLimits({ redis: deps.bus?.redis, keyPrefix: config.limits.keyPrefix, defaults: config.limits, logger });
   const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger, adapter: deps.bus?.adapter, limits });
   const publisher = createSocketPublisher(io);
-  const messages = createMessageService({ startFlow, publisher, logger, limits });
+  const messages = createMessageService({ startFlow, publisher, logger, limits, links: deps.links });
   const readiness = baseReadiness(deps);
-  const conversationActions = createConversationActions({ publisher });
+  const conversationActions = createConversationActions({ publisher, links: deps.links });
   const whatsAppInbound = createWhatsAppInbound({ orm, messages, publisher, logger });
-  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness }).callback();
-  const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, ...config.outbox });
+  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness, links: deps.links }).callback();
+  const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, links: deps.links, ...config.outbox });
 
   const url = await listen(http, config.port, config.host);
   return {

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
 import { toConversationDto } from '../modules/conversations/conversation.entity.js';
 import { toMessageDto } from '../modules/messages/message.entity.js';
+import type { FlowLinks } from '../temporal/ui-links.js';
 import type { ChannelAdapter } from './channel.js';
 import { channelRetryAfterMs, transient } from './retry.js';
 
@@ -19,13 +20,14 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
  * conversation }` to the chatbot's webhook URL, signed. The delivery id (`X-Webhook-Id`, the
  * message's id) is the same on every attempt, so a receiver can drop repeats. 2xx: accepted.
  * 408, 429, 5xx, timeouts and connection errors: retried (Retry-After honoured up to 10 s), then
- * FAILED as ChannelUnavailable; any other answer: FAILED at once as ChannelRejected.
+ * FAILED as ChannelUnavailable; any other answer: FAILED at once as ChannelRejected. The message
+ * and the conversation have the shape the API gives them, `links` included.
  */
-export const webhookChannel: ChannelAdapter = {
+export const createWebhookChannel = (links: FlowLinks): ChannelAdapter => ({
   async deliver(reply, conversation) {
     const settings = conversation.chatbot.webhook;
     if (!settings) throw ApplicationFailure.nonRetryable('This chatbot has no webhook set up for its WEBHOOK conversations', FailureTypes.channelNotConfigured);
-    const body = JSON.stringify({ event: 'message.created', message: toMessageDto(reply), conversation: toConversationDto(conversation) });
+    const body = JSON.stringify({ event: 'message.created', message: toMessageDto(reply, links), conversation: toConversationDto(conversation, links) });
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const where = new URL(settings.url).host; // never the path or query: they may carry tokens
     let response: Response;
@@ -53,4 +55,4 @@ export const webhookChannel: ChannelAdapter = {
     if (status === 408 || status === 429 || status >= 500) throw transient(`The webhook at ${where} answered HTTP ${status}`, channelRetryAfterMs(response.headers));
     throw ApplicationFailure.nonRetryable(`The webhook at ${where} refused the reply: HTTP ${status}`, FailureTypes.channelRejected);
   },
-};
+});

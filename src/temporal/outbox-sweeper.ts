@@ -8,6 +8,7 @@ import { findLongUnfinished, findUnstartedFlows, isDone, markFlowStarted } from 
 import type { Publisher } from '../realtime/publisher.js';
 import { createFlowInspector, createTurnNotifier, type StartMessageFlow } from './flows.js';
 import { TemporalUnavailableError, type TemporalLink } from './link.js';
+import type { FlowLinks } from './ui-links.js';
 
 export interface OutboxSweeperOptions {
   orm: MikroORM;
@@ -15,6 +16,8 @@ export interface OutboxSweeperOptions {
   startFlow: StartMessageFlow;
   publisher: Publisher;
   logger: Logger;
+  /** The Temporal UI addresses that a FAILED reply's `message` event carries. */
+  links: FlowLinks;
   intervalMs: number;
   /** Messages younger than this are left to the request that saved them. */
   graceMs: number;
@@ -53,7 +56,7 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
 
   const finishAbandoned = async (client: NonNullable<ReturnType<TemporalLink['current']>>['client']) => {
     const flowIsOpen = createFlowInspector(client);
-    const failReply = createReplyFailer({ orm, publisher, logger, finish: createTurnFinisher(orm, createTurnNotifier(client, logger)) });
+    const failReply = createReplyFailer({ orm, publisher, logger, links: options.links, finish: createTurnFinisher(orm, createTurnNotifier(client, logger)) });
     for (const messageId of await findLongUnfinished(orm.em.fork(), options.abandonedAfterMs)) {
       if (stopped) return;
       try {

@@ -7,6 +7,7 @@ import {
   settledHistory,
   startScenario,
   tokenFor,
+  uiLinks,
   waitFor,
   type Scenario,
   type TestSocket,
@@ -139,6 +140,7 @@ describe('a conversation an agent takes over', () => {
     const message = res.body.data.message;
     expect(res.body).toEqual({ message: 'Message accepted for delivery', data: { message } });
     expect(message).toMatchObject({ conversationId, seq: 3, role: 'AGENT', content: 'Hi, Sam from support here.', deliveryStatus: 'PENDING', metadata: { agent: 'sam' } });
+    expect(message.links).toEqual({ flow: uiLinks.flow(message.id) }); // an agent's message has a flow of its own
     expect(await (await messageFlow(app, message.id)).result()).toEqual({ status: 'DELIVERED', messageId: message.id });
 
     const stored = await history(conversationId);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, settledHistory, waitFor, type Api, type TestApp } from '../support/harness.js';
+import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, settledHistory, uiLinks, waitFor, type Api, type TestApp } from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -41,6 +41,9 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     });
     const conversationId = first.body.data.conversation.id;
     expect(first.body.data.conversation.lastMessageAt).toBe(first.body.data.message.createdAt);
+    // Ops links into the Temporal UI: the message's flow, and the list of the conversation's flows.
+    expect(first.body.data.message.links).toEqual({ flow: uiLinks.flow(first.body.data.message.id) });
+    expect(first.body.data.conversation.links).toEqual({ flows: uiLinks.flows(conversationId) });
     await settledHistory(api, conversationId, 2);
 
     const socket = await connectSocket(app.url, token);
@@ -63,6 +66,9 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
       expect(userEvent!.payload).toMatchObject({ id: second.body.data.message.id, role: 'USER', seq: 3 });
       const replyEvent = rest[0]!;
       expect(replyEvent.payload).toMatchObject({ id: replyId, role: 'ASSISTANT', seq: 4, conversationId, content: 'Echo: What can you do?' });
+      // A reply is part of the flow of the message it answers; events carry the same links as the API.
+      expect(userEvent!.payload.links).toEqual({ flow: uiLinks.flow(second.body.data.message.id) });
+      expect(replyEvent.payload.links).toEqual({ flow: uiLinks.flow(second.body.data.message.id) });
       const typing = socket.events.filter((e) => e.event === 'typing').map((e) => e.payload);
       expect(typing).toEqual([
         { conversationId, isTyping: true },
@@ -87,6 +93,10 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
       [4, 'ASSISTANT', 'Echo: What can you do?', 'SENT'],
     ]);
     expect(data[3].metadata).toEqual({ model: 'bot-model' });
+    const flowLinks = [data[0].id, data[0].id, data[2].id, data[2].id].map((id) => ({ flow: uiLinks.flow(id) }));
+    expect(data.map((m) => m.links)).toEqual(flowLinks);
+    expect((await history(conversationId, '?after=0')).data).toEqual(data);
+    expect((await history(conversationId, '?before=5')).data).toEqual(data);
 
     // The second generation saw the system prompt and the whole conversation, with the bot's settings.
     const prompt = llm.requests.at(-1)!;

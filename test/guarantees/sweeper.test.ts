@@ -75,6 +75,7 @@ describe('the sweeper keeps the 202 promise', () => {
       startFlow: (flow) => (flow.messageId === ids[1] && refuse ? Promise.reject(new Error('this start is refused')) : start(flow)),
       publisher: createSocketPublisher(new Server()),
       logger: createLogger('silent'),
+      links: app.deps.links,
       intervalMs: 100,
       graceMs: 0,
       abandonedAfterMs: 3_600_000,

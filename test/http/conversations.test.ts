@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, createChatbot, settledHistory, startTestApp, tokenFor, type Api, type TestApp } from '../support/harness.js';
+import { apiClient, createChatbot, settledHistory, startTestApp, tokenFor, uiLinks, type Api, type TestApp } from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -19,6 +19,7 @@ async function talk(api: Api, body: { chatbotId: string; externalUserId: string;
   const sent = await api('POST', '/messages/send', { body: { channel: 'WIDGET', content, ...body } });
   expect(sent.status).toBe(202);
   const conversation = sent.body.data.conversation;
+  expect(conversation.links).toEqual({ flows: uiLinks.flows(conversation.id) });
   const history = await settledHistory(api, conversation.id);
   const last = history.at(-1);
   return { ...conversation, lastMessageAt: last.createdAt, updatedAt: last.createdAt };
@@ -74,7 +75,7 @@ describe('GET /conversations', () => {
       [empty.id, empty.chatbotId, empty.externalUserId, empty.channel, createdAt, createdAt],
     );
     const page = await list(alice, `?chatbotId=${aliceOtherBot.id}`);
-    expect(page.data).toEqual([{ ...empty, createdAt: createdAt.toISOString(), updatedAt: createdAt.toISOString() }, mine.other]);
+    expect(page.data).toEqual([{ ...empty, createdAt: createdAt.toISOString(), updatedAt: createdAt.toISOString(), links: { flows: uiLinks.flows(empty.id) } }, mine.other]);
     await app.deps.orm.em.fork().execute('delete from conversation where id = ?', [empty.id]);
   });
 

@@ -1,6 +1,8 @@
 /** What global setup hands to every test file (through the environment: test files run in other contexts). */
 export interface TestEnv {
   temporalAddress: string;
+  /** The Web UI of that server: what the apps' `links` point into. */
+  temporalUiUrl: string;
   databaseUrl: string;
   workflowBundlePath: string;
   jwtSecret: string;

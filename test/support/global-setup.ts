@@ -8,8 +8,9 @@ import { publishTestEnv } from './env.js';
 import { freePort } from './ports.js';
 
 /**
- * Once per run: a real Temporal dev server (in memory, tuned as in production), a fresh PostgreSQL
- * database, and the workflow bundle built once for every worker the tests start.
+ * Once per run: a real Temporal dev server (in memory, tuned as in production) with its Web UI (the
+ * apps' `links` point into it; the browser suite opens them), a fresh PostgreSQL database, and the
+ * workflow bundle built once for every worker the tests start.
  */
 export default async function globalSetup(): Promise<void> {
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -25,7 +26,6 @@ export default async function globalSetup(): Promise<void> {
     cliPath: process.env.TEMPORAL_CLI_PATH,
     port: await freePort(),
     uiPort: await freePort(),
-    headless: true,
     // Left to the app: the tests then show that it registers them itself.
     searchAttributes: false,
   });
@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
   const bundle = await buildWorkflowBundle();
   writeFileSync(workflowBundlePath, bundle.code);
 
-  publishTestEnv({ temporalAddress: temporal.address, databaseUrl: databaseUrl.toString(), workflowBundlePath, jwtSecret: 'test-secret-of-at-least-32-characters-0123456789' });
+  publishTestEnv({ temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl!, databaseUrl: databaseUrl.toString(), workflowBundlePath, jwtSecret: 'test-secret-of-at-least-32-characters-0123456789' });
   (globalThis as Record<string, unknown>).__chatflowTeardown = async () => {
     await temporal.stop();
     const client = new pg.Client({ connectionString: adminUrl });

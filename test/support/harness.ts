@@ -32,6 +32,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     JWT_SECRET: shared.jwtSecret,
     DATABASE_URL: shared.databaseUrl,
     TEMPORAL_ADDRESS: shared.temporalAddress,
+    TEMPORAL_UI_URL: shared.temporalUiUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'silent',
     ...env,
@@ -103,6 +104,15 @@ export async function resetFlow(app: TestApp, messageId: string) {
   await waitFor(async () => (await handle.describe()).runId !== runId, 10_000, 'the new run');
   return client.workflow.getHandle(handle.workflowId);
 }
+
+/**
+ * The Temporal Web UI addresses a test app puts in `links`: a message's flow, and the list of a
+ * conversation's flows (the shared dev server's UI, namespace default).
+ */
+export const uiLinks = {
+  flow: (messageId: string) => `${testEnv().temporalUiUrl}/namespaces/default/workflows/message-${messageId}`,
+  flows: (conversationId: string) => `${testEnv().temporalUiUrl}/namespaces/default/workflows?query=ConversationId%3D%22${conversationId}%22`,
+};
 
 /** A signed customer token (HS256, the app's secret). */
 export function tokenFor(customerId: string, options: jwt.SignOptions = {}, secret = testEnv().jwtSecret): string {

@@ -7,9 +7,10 @@ import { listConversationsQuerySchema } from './conversation-read.schemas.js';
 import { findVisibleConversation } from './conversation.store.js';
 import type { WidgetScope } from '../../auth/tokens.js';
 import { notFound } from '../../errors.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 
 /** GET /conversations (cursor-paged, newest activity first) and GET /conversations/:id: the caller's only. */
-export function conversationReadRoutes(orm: MikroORM): Router {
+export function conversationReadRoutes(orm: MikroORM, links: FlowLinks): Router {
   const router = new Router({ prefix: '/conversations' });
 
   router.get('/', async (ctx) => {
@@ -22,12 +23,12 @@ export function conversationReadRoutes(orm: MikroORM): Router {
       }
       Object.assign(query, { chatbotId: widget.chatbotId, externalUserId: widget.externalUserId });
     }
-    ctx.body = await listConversations(orm.em.fork(), ctx.state.customerId, query);
+    ctx.body = await listConversations(orm.em.fork(), ctx.state.customerId, query, links);
   });
 
   router.get('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
-    ctx.body = { data: toConversationDto(await findVisibleConversation(orm.em.fork(), ctx.state, id)) };
+    ctx.body = { data: toConversationDto(await findVisibleConversation(orm.em.fork(), ctx.state, id), links) };
   });
 
   return router;

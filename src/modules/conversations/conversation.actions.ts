@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../errors.js';
 import type { Publisher } from '../../realtime/publisher.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 import { toConversationDto, type ConversationStatus } from './conversation.entity.js';
 import { changeStatus, findOwnedConversation } from './conversation.store.js';
 
@@ -18,7 +19,7 @@ const TRANSITIONS: Record<ConversationAction, { to: ConversationStatus; from: Co
  * is a 409. Every change is emitted as `conversation:status` to the conversation's room and to its
  * chatbot's room.
  */
-export function createConversationActions({ publisher }: { publisher: Publisher }) {
+export function createConversationActions({ publisher, links }: { publisher: Publisher; links: FlowLinks }) {
   return async (em: EntityManager, customerId: string, conversationId: string, action: ConversationAction, reason?: string) => {
     const { to, from, reason: defaultReason } = TRANSITIONS[action];
     const conversation = await findOwnedConversation(em, customerId, conversationId);
@@ -30,7 +31,7 @@ export function createConversationActions({ publisher }: { publisher: Publisher 
       if (change.changed) publisher.conversationStatus({ conversationId, chatbotId: change.chatbotId, status: to, reason: reason ?? defaultReason });
       await em.refresh(conversation);
     }
-    return toConversationDto(conversation);
+    return toConversationDto(conversation, links);
   };
 }
 

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
 
 export const CHANNELS = ['WIDGET', 'WEBHOOK', 'WHATSAPP'] as const;
@@ -31,8 +32,8 @@ export const Conversation = defineEntity({
 
 export type IConversation = InferEntity<typeof Conversation>;
 
-/** The public shape of a conversation (API.md section 3). */
-export function toConversationDto(conversation: IConversation) {
+/** The public shape of a conversation (API.md section 3), with the address of its flows in the Temporal UI. */
+export function toConversationDto(conversation: IConversation, links: FlowLinks) {
   return {
     id: conversation.id,
     chatbotId: conversation.chatbot.id,
@@ -43,7 +44,13 @@ export function toConversationDto(conversation: IConversation) {
     createdAt: conversation.createdAt.toISOString(),
     updatedAt: conversation.updatedAt.toISOString(),
     ...whatsAppWindow(conversation.channel, conversation.lastInboundAt),
+    links: conversationLinks(conversation.id, links),
   };
+}
+
+/** A conversation's `links`: `flows`, the list of its message flows in the Temporal UI (null without a UI). */
+export function conversationLinks(conversationId: string, links: FlowLinks): { flows: string | null } {
+  return { flows: links.flows(conversationId) };
 }
 
 /** WhatsApp's customer-service window: free text may be sent until 24 h after the user's last message. */

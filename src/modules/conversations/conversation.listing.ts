@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Conversation, toConversationDto, type ConversationDto } from './conversation.entity.js';
 import { encodeCursor, type ListConversationsQuery } from './conversation-read.schemas.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 
 export interface ConversationPage {
   data: ConversationDto[];
@@ -45,7 +46,7 @@ const ACTIVITY_AS_OF_T = (mine: string) => `
  * before t but committed after the first page (a window of one transaction plus clock skew) can
  * still move its conversation once.
  */
-export async function listConversations(em: EntityManager, customerId: string, query: ListConversationsQuery): Promise<ConversationPage> {
+export async function listConversations(em: EntityManager, customerId: string, query: ListConversationsQuery, links: FlowLinks): Promise<ConversationPage> {
   const where = ['b.customer_id = ?', 'c.created_at <= s.t'];
   const mineParams: unknown[] = [customerId];
   const filter = (sql: string, value: unknown) => {
@@ -70,7 +71,7 @@ export async function listConversations(em: EntityManager, customerId: string, q
   const last = page.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ t: last.cursor_t, at: last.cursor_at, id: last.id }) : null;
   return {
-    data: page.map(({ cursor_t: _t, cursor_at: _at, t: _snapshot, activity: _activity, ...row }) => toConversationDto(em.map(Conversation, row))),
+    data: page.map(({ cursor_t: _t, cursor_at: _at, t: _snapshot, activity: _activity, ...row }) => toConversationDto(em.map(Conversation, row), links)),
     meta: { limit: query.limit, nextCursor },
   };
 }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { GenerateResult } from '../../../workflows/contracts.js';
 import type { Publisher } from '../../realtime/publisher.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 import { toMessageDto, type IMessage } from './message.entity.js';
 import { refillFailedReply, saveReplyOnce } from './message.store.js';
 import { createTurnWaker, type NotifyTurn } from './turn-finisher.js';
@@ -22,7 +23,7 @@ export interface Answer {
  * instead: same id and seq, FAILED → PENDING. Idempotent: a reply saved before is returned as is
  * (`announced: false`: deliver publishes it and ends the turn if needed).
  */
-export function createAnswerSaver({ orm, publisher, notifyTurn }: { orm: MikroORM; publisher: Publisher; notifyTurn: NotifyTurn }) {
+export function createAnswerSaver({ orm, publisher, notifyTurn, links }: { orm: MikroORM; publisher: Publisher; notifyTurn: NotifyTurn; links: FlowLinks }) {
   const wakeNext = createTurnWaker(orm, notifyTurn);
   return async (message: IMessage, { replyId, content, metadata }: Answer): Promise<GenerateResult> => {
     const { reply, created } = await saveReplyOnce(
@@ -31,12 +32,12 @@ export function createAnswerSaver({ orm, publisher, notifyTurn }: { orm: MikroOR
       { finishTurn: true },
     );
     if (created) {
-      publisher.message(toMessageDto(reply));
+      publisher.message(toMessageDto(reply, links));
       await wakeNext({ conversationId: message.conversation.id, seq: message.seq });
       return { replyId: reply.id, announced: true };
     }
     if (failedWithoutText(reply)) {
-      const refilled = await refillFailedReply(orm.em.fork(), reply.id, content, metadata);
+      const refilled = await refillFailedReply(orm.em.fork(), reply.id, content, metadata, links);
       if (refilled) {
         publisher.status({ messageId: refilled.id, conversationId: refilled.conversationId, status: 'PENDING' });
         publisher.message(refilled);

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { whatsAppWindow, type ConversationDto } from '../conversations/conversation.entity.js';
-import type { MessageDto } from './message.entity.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
+import { conversationLinks, whatsAppWindow, type ConversationDto } from '../conversations/conversation.entity.js';
+import { messageLinks, type MessageDto } from './message.entity.js';
 import type { SendMessageInput } from './message.schemas.js';
 
 export interface AppendedUserMessage {
@@ -28,7 +29,12 @@ interface Row {
  * unknown conversation or chatbot — and the caller takes the full path, which opens conversations
  * and says exactly what is wrong. bench/: this path halved the accept's database time.
  */
-export async function appendToOpenConversation(em: EntityManager, customerId: string, input: SendMessageInput): Promise<AppendedUserMessage | undefined> {
+export async function appendToOpenConversation(
+  em: EntityManager,
+  customerId: string,
+  input: SendMessageInput,
+  links: FlowLinks,
+): Promise<AppendedUserMessage | undefined> {
   const now = new Date();
   const id = randomUUID();
   const metadata = input.metadata ?? {};
@@ -61,7 +67,18 @@ export async function appendToOpenConversation(em: EntityManager, customerId: st
   const at = now.toISOString();
   return {
     chatbotId: row.chatbot_id,
-    message: { id: row.id, conversationId: row.conversation_id, seq: Number(row.seq), role: 'USER', content: input.content, deliveryStatus: 'SENT', metadata, createdAt: at, updatedAt: at },
+    message: {
+      id: row.id,
+      conversationId: row.conversation_id,
+      seq: Number(row.seq),
+      role: 'USER',
+      content: input.content,
+      deliveryStatus: 'SENT',
+      metadata,
+      createdAt: at,
+      updatedAt: at,
+      links: messageLinks({ id: row.id, role: 'USER' }, links),
+    },
     conversation: {
       id: row.conversation_id,
       chatbotId: row.chatbot_id,
@@ -72,6 +89,7 @@ export async function appendToOpenConversation(em: EntityManager, customerId: st
       createdAt: new Date(row.conversation_created_at).toISOString(),
       updatedAt: at,
       ...whatsAppWindow(row.channel, now),
+      links: conversationLinks(row.conversation_id, links),
     },
   };
 }

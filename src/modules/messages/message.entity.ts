@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 import { Conversation } from '../conversations/conversation.entity.js';
 
 export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'AGENT', 'SYSTEM'] as const;
@@ -33,8 +34,8 @@ export const Message = defineEntity({
 
 export type IMessage = InferEntity<typeof Message>;
 
-/** The public shape of a message (API.md section 3). */
-export function toMessageDto(message: IMessage) {
+/** The public shape of a message (API.md section 3), with its flow's address in the Temporal UI. */
+export function toMessageDto(message: IMessage, links: FlowLinks) {
   return {
     id: message.id,
     conversationId: message.conversation.id,
@@ -45,7 +46,23 @@ export function toMessageDto(message: IMessage) {
     metadata: message.metadata ?? {},
     createdAt: message.createdAt.toISOString(),
     updatedAt: message.updatedAt.toISOString(),
+    links: messageLinks(message, links),
   };
+}
+
+/**
+ * Which flow a message belongs to: a user's or an agent's message has its own (`message-<id>`);
+ * a reply is part of the flow of the user message it answers.
+ */
+export function flowMessageId(message: { id: string; role: MessageRole; replyToId?: string | null }): string | null {
+  if (message.role === 'USER' || message.role === 'AGENT') return message.id;
+  return message.replyToId ?? null;
+}
+
+/** A message's `links`: `flow`, its flow in the Temporal UI (null without a UI, or for a message no flow handles). */
+export function messageLinks(message: { id: string; role: MessageRole; replyToId?: string | null }, links: FlowLinks): { flow: string | null } {
+  const owner = flowMessageId(message);
+  return { flow: owner ? links.flow(owner) : null };
 }
 
 export type MessageDto = ReturnType<typeof toMessageDto>;

@@ -5,6 +5,7 @@ import type { Admission, ChatbotLimits, RateLimits } from '../../limits/rate-lim
 import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 import { Chatbot } from '../chatbots/chatbot.entity.js';
 import { toConversationDto, whatsAppWindow, type IConversation } from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
@@ -21,10 +22,12 @@ export interface MessageServiceDeps {
   logger: Logger;
   /** Sends per customer, chatbot and end user: a send over a limit is a 429 and stores nothing. */
   limits: Pick<RateLimits, 'consumeSend'>;
+  /** The Temporal UI addresses that messages and conversations carry. */
+  links: FlowLinks;
 }
 
 /** Sending and reading messages, always within one customer's chatbots. */
-export function createMessageService({ startFlow, publisher, logger, limits }: MessageServiceDeps) {
+export function createMessageService({ startFlow, publisher, logger, limits, links }: MessageServiceDeps) {
   /**
    * Starts the message's flow once the 202 is on its way: setImmediate runs after the response was
    * written, so the start's own work (encoding, the RPC, an eager first task) never delays it. The
@@ -52,8 +55,8 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
     const at = message.createdAt.toISOString();
     return {
       chatbotId: chatbot.id,
-      message: toMessageDto(message),
-      conversation: { ...toConversationDto(conversation), lastMessageAt: at, updatedAt: at, ...whatsAppWindow(conversation.channel, message.createdAt) },
+      message: toMessageDto(message, links),
+      conversation: { ...toConversationDto(conversation, links), lastMessageAt: at, updatedAt: at, ...whatsAppWindow(conversation.channel, message.createdAt) },
     };
   };
 
@@ -84,7 +87,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
     try {
       if (!claim) {
         admission = await admitSend(em, customerId, input);
-        const fast = await appendToOpenConversation(em, customerId, input);
+        const fast = await appendToOpenConversation(em, customerId, input, links);
         if (fast) return accepted(fast);
       }
       return await em.transactional(async (tx) => {
@@ -93,7 +96,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
           if (replay) return { replay };
           admission = await admitSend(tx, customerId, input);
         }
-        const saved = accepted((await appendToOpenConversation(tx, customerId, input)) ?? (await appendFully(tx, customerId, input)));
+        const saved = accepted((await appendToOpenConversation(tx, customerId, input, links)) ?? (await appendFully(tx, customerId, input)));
         if (claim) await completeKey(tx, claim, saved.body);
         return saved;
       });
@@ -127,7 +130,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
     async history(em: EntityManager, customerId: string, conversationId: string, query: HistoryQuery) {
       const { limit } = query;
       if (query.after !== undefined || query.before !== undefined) {
-        const rows = await pageBySeq(em, { customerId, conversationId, after: query.after, before: query.before, limit: limit + 1 });
+        const rows = await pageBySeq(em, { customerId, conversationId, after: query.after, before: query.before, limit: limit + 1 }, links);
         if (rows.length === 0) await findOwnedConversation(em, customerId, conversationId);
         const hasMore = rows.length > limit;
         const page = rows.slice(0, limit);
@@ -141,7 +144,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
         { conversation: conversationId },
         { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit, disableIdentityMap: true },
       );
-      return { data: rows.map(toMessageDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+      return { data: rows.map((row) => toMessageDto(row, links)), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
     },
 
     /**
@@ -159,7 +162,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
           // The customer's and the chatbot's limits; an agent is not an end user.
           admission = await limits.consumeSend({ customerId, chatbot: { id: conversation.chatbot.id, limits: conversation.chatbot.limits } });
           const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
-          const dto = toMessageDto(message);
+          const dto = toMessageDto(message, links);
           return { message: dto, flow: flowOf(dto, conversation.chatbot.id) };
         })
         .catch(async (err: unknown) => {
@@ -191,7 +194,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
             metadata: input.metadata,
             externalId: input.externalId,
           });
-          const dto = toMessageDto(message);
+          const dto = toMessageDto(message, links);
           return { message: dto, flow: flowOf(dto, chatbotId) };
         });
       } catch (err) {
@@ -214,7 +217,7 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
       if (message.role !== 'USER') throw conflict('Only a user message can be retried (its reply is retried with it)');
       const reply = await findReply(em, id);
       if (reply?.deliveryStatus !== 'FAILED') throw conflict('Only a message whose reply FAILED can be retried');
-      const dto = toMessageDto(message);
+      const dto = toMessageDto(message, links);
       // A retry is a send again: the customer's limit (its chatbot's and end user's budgets count
       // new messages, and this is none).
       const admission = await limits.consumeSend({ customerId });
@@ -223,13 +226,13 @@ export function createMessageService({ startFlow, publisher, logger, limits }: M
         logger.warn({ messageId: id, err: String(err) }, 'retry not started');
         throw unavailable('The retry could not be started now; try again shortly');
       });
-      return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply) } };
+      return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply, links) } };
     },
 
     async get(em: EntityManager, customerId: string, id: string) {
       const message = await em.findOne(Message, { id, conversation: { chatbot: { customerId } } });
       if (!message) throw notFound('Message');
-      return toMessageDto(message);
+      return toMessageDto(message, links);
     },
   };
 }

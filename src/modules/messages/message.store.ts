@@ -3,7 +3,8 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
 import { markDone } from './turns.store.js';
-import { Message, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
+import { Message, messageLinks, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
 
 export interface NewMessage {
   id?: string;
@@ -56,11 +57,12 @@ export async function appendMessage(em: EntityManager, input: NewMessage): Promi
 export async function pageBySeq(
   em: EntityManager,
   page: { customerId: string; conversationId: string; after?: number; before?: number; limit: number },
+  links: FlowLinks,
 ): Promise<MessageDto[]> {
   const newestFirst = page.before !== undefined;
   const rows = await em
     .createQueryBuilder(Message, 'm')
-    .select(['id', 'seq', 'role', 'content', 'deliveryStatus', 'metadata', 'createdAt', 'updatedAt'])
+    .select(['id', 'seq', 'role', 'content', 'deliveryStatus', 'metadata', 'replyToId', 'createdAt', 'updatedAt'])
     .join('m.conversation', 'c')
     .join('c.chatbot', 'b')
     .where({
@@ -70,7 +72,7 @@ export async function pageBySeq(
     .andWhere({ 'b.customerId': page.customerId })
     .orderBy({ seq: newestFirst ? 'desc' : 'asc' })
     .limit(page.limit)
-    .execute<(Omit<MessageDto, 'conversationId' | 'createdAt' | 'updatedAt'> & { createdAt: Date | string; updatedAt: Date | string })[]>('all', true);
+    .execute<(Omit<MessageDto, 'conversationId' | 'createdAt' | 'updatedAt' | 'links'> & { replyToId: string | null; createdAt: Date | string; updatedAt: Date | string })[]>('all', true);
   return rows.map((row) => ({
     id: row.id,
     conversationId: page.conversationId,
@@ -81,6 +83,7 @@ export async function pageBySeq(
     metadata: row.metadata ?? {},
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
+    links: messageLinks(row, links),
   }));
 }
 
@@ -128,12 +131,18 @@ export async function reopenFailed(em: EntityManager, messageId: string): Promis
  * PENDING, the old error kept as `previousError`. Undefined if it is no longer FAILED (another
  * attempt got there first): exactly one attempt fills it.
  */
-export async function refillFailedReply(em: EntityManager, replyId: string, content: string, metadata: Record<string, unknown>): Promise<MessageDto | undefined> {
-  const rows = await em.execute<{ id: string; conversation_id: string; seq: number; role: MessageDto['role']; metadata: Record<string, unknown>; created_at: Date; updated_at: Date }[]>(
+export async function refillFailedReply(
+  em: EntityManager,
+  replyId: string,
+  content: string,
+  metadata: Record<string, unknown>,
+  links: FlowLinks,
+): Promise<MessageDto | undefined> {
+  const rows = await em.execute<{ id: string; conversation_id: string; seq: number; role: MessageDto['role']; metadata: Record<string, unknown>; reply_to_id: string | null; created_at: Date; updated_at: Date }[]>(
     `update message set content = ?, delivery_status = 'PENDING', updated_at = now(),
             metadata = ?::jsonb || jsonb_build_object('previousError', metadata -> 'error')
       where id = ? and delivery_status = 'FAILED'
-      returning id, conversation_id, seq, role, metadata, created_at, updated_at`,
+      returning id, conversation_id, seq, role, metadata, reply_to_id, created_at, updated_at`,
     [content, JSON.stringify(metadata), replyId],
   );
   const row = rows[0];
@@ -148,6 +157,7 @@ export async function refillFailedReply(em: EntityManager, replyId: string, cont
       metadata: row.metadata,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
+      links: messageLinks({ id: row.id, role: row.role, replyToId: row.reply_to_id }, links),
     }
   );
 }

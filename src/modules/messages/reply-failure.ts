@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes, type FailReplyInput, type ReplyRef } from '../../../workflows/contracts.js';
 import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
+import type { FlowLinks } from '../../temporal/ui-links.js';
 import { publicFailure } from './failure-reasons.js';
 import { Message, toMessageDto } from './message.entity.js';
 import { advanceStatus, findReply, saveReplyOnce } from './message.store.js';
@@ -12,6 +13,7 @@ export interface ReplyFailureDeps {
   publisher: Publisher;
   logger: Logger;
   finish: (input: { messageId: string }) => Promise<void>;
+  links: FlowLinks;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface ReplyFailureDeps {
  * Safe to repeat: a reply that is already SENT or FAILED is left as it is. An agent's message that
  * could not be delivered is itself marked FAILED.
  */
-export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailureDeps) {
+export function createReplyFailer({ orm, publisher, logger, finish, links }: ReplyFailureDeps) {
   return async (input: FailReplyInput): Promise<ReplyRef> => {
     const em = orm.em.fork();
     const message = await em.findOne(Message, input.messageId);
@@ -49,7 +51,7 @@ export function createReplyFailer({ orm, publisher, logger, finish }: ReplyFailu
       replyToId: input.messageId,
     });
     if (created) {
-      publisher.message(toMessageDto(reply));
+      publisher.message(toMessageDto(reply, links));
       publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
     } else if (reply.deliveryStatus === 'PENDING' && (await advanceStatus(em, reply.id, 'FAILED', { ...reply.metadata, error }))) {
       publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
