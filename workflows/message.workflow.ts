@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -18,9 +19,11 @@ import {
   LLM_MAX_ATTEMPTS,
   PERMANENT_FAILURES,
   PREDECESSOR_DONE_SIGNAL,
+  type FailurePlan,
   type GenerateResult,
   type MessageFlowInput,
   type MessageFlowResult,
+  type Route,
 } from './contracts.js';
 
 // Short database steps run as local activities: no extra workflow task, no task-queue round trip.
@@ -39,7 +42,7 @@ const db = proxyLocalActivities<Activities>({
 // The LLM call is a real activity: visible and retryable in the Web UI, heartbeating so a dead
 // worker is noticed within the heartbeat timeout and the attempt moves to another worker. Its
 // attempts are the LLM's: a database outage ends the activity and is waited out like any other.
-const llm = proxyActivities<Activities>({
+const LLM_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '3m',
   heartbeatTimeout: '5s',
   retry: {
@@ -49,7 +52,17 @@ const llm = proxyActivities<Activities>({
     maximumAttempts: LLM_MAX_ATTEMPTS,
     nonRetryableErrorTypes: [...PERMANENT_FAILURES, FailureTypes.databaseUnavailable],
   },
-});
+};
+
+/**
+ * The LLM step, labelled with the route decision and what a permanent failure will do: the Web UI's
+ * timeline shows this summary next to the step's attempt count. It rides on the step's own schedule
+ * command (a few bytes of history; no extra command or workflow task).
+ */
+const llmFor = (onFailure: FailurePlan | undefined) => {
+  const plan = !onFailure ? 'a FAILED reply' : onFailure.action === 'reply' ? 'the fallback reply' : 'a handoff';
+  return proxyActivities<Activities>({ ...LLM_OPTIONS, summary: `route: LLM (on failure: ${plan})` });
+};
 
 export const predecessorDone = defineSignal(PREDECESSOR_DONE_SIGNAL);
 
@@ -65,8 +78,9 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
   setHandler(predecessorDone, () => void (nudged = true));
   const { messageId } = input;
   const replyId = uuid4();
+  let route: Route | undefined;
   try {
-    let route = await outlastingOutages(() => db.route(input));
+    route = await outlastingOutages(() => db.route(input));
     while (!route.myTurn) {
       // The signal is the fast path; the timeout re-checks the database in case one was lost.
       await condition(() => nudged, `${input.turnRecheckSeconds ?? 30}s`);
@@ -92,6 +106,7 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
       }
       case 'LLM': {
         const onFailure = route.onFailure;
+        const llm = llmFor(onFailure);
         const generate = (round: number) => llm.generate({ messageId, conversationId: input.conversationId, seq: input.seq, replyId, round });
         try {
           return { status: 'REPLIED', replyId: await replyAndDeliver(messageId, generate), route };
@@ -117,11 +132,13 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
       outlastingOutages(() => db.failReply({ messageId, replyId, type: cause.type, reason: cause.message })),
     );
     if (isCancellation(err)) throw err;
+    // What the Web UI shows of a failed flow, carried by the failure itself (no extra command): the
+    // cause's type and reason, the route decided before it, and which step gave up and why.
     throw ApplicationFailure.create({
       type: FailureTypes.replyFailed,
       message: `Reply failed (${cause.type}): ${cause.message}`,
       nonRetryable: true,
-      details: [{ type: cause.type }],
+      details: [{ type: cause.type, route: route ?? null, ...failedStep(err) }],
     });
   }
 }
@@ -165,6 +182,11 @@ function isGenerationFailure(err: unknown): boolean {
 }
 
 const GENERATION_FAILURES = [FailureTypes.llmRejected, FailureTypes.llmNotConfigured, FailureTypes.llmUnavailable];
+
+/** The step that gave up (an activity's type) and its retry state: attempts used up, or not retryable. */
+function failedStep(err: unknown): { step?: string; retryState?: string } {
+  return err instanceof ActivityFailure ? { step: err.activityType, retryState: err.retryState } : {};
+}
 
 /** The innermost failure of an activity error: its type and message are what ops need. */
 function rootCause(err: unknown): { message: string; type: string } {
