@@ -8,6 +8,7 @@ import { createApp, createHealthApp } from './http/app.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { createConversationActions } from './modules/conversations/conversation.actions.js';
 import { createMessageService } from './modules/messages/message.service.js';
+import { outboxLagSeconds } from './modules/messages/turns.store.js';
 import { createWhatsAppInbound } from './modules/whatsapp/whatsapp-inbound.js';
 import { NAMESPACE } from './realtime/events.js';
 import { createGateway, type IoServer } from './realtime/gateway.js';
@@ -59,14 +60,21 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   let handleRequest: RequestListener = (_req, res) => res.writeHead(503).end();
   const http = createServer((req, res) => handleRequest(req, res));
   // Counted in Redis when there is one, so the limits hold across every API process.
-  const limits = createRateLimits({ redis: deps.bus?.redis, keyPrefix: config.limits.keyPrefix, defaults: config.limits, logger });
+  const limits = createRateLimits({
+    redis: deps.bus?.redis,
+    keyPrefix: config.limits.keyPrefix,
+    defaults: config.limits,
+    logger,
+    onRefused: (limit) => deps.metrics.rateLimited.inc({ limit }),
+  });
   const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger, adapter: deps.bus?.adapter, limits });
   const publisher = createSocketPublisher(io);
-  const messages = createMessageService({ startFlow, publisher, logger, limits, links: deps.links });
+  const messages = createMessageService({ startFlow, publisher, logger, limits, metrics: deps.metrics, links: deps.links });
   const readiness = baseReadiness(deps);
   const conversationActions = createConversationActions({ publisher, links: deps.links });
   const whatsAppInbound = createWhatsAppInbound({ orm, messages, publisher, logger });
-  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness, links: deps.links }).callback();
+  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness, metrics: deps.metrics, links: deps.links }).callback();
+  watchApi(deps, io);
   const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, links: deps.links, ...config.outbox });
 
   const url = await listen(http, config.port, config.host);
@@ -83,6 +91,12 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   };
 }
 
+/** The API's gauges, read at each scrape: its connected sockets and the outbox's lag. */
+function watchApi({ metrics, orm }: Deps, io: IoServer): void {
+  metrics.probe(() => metrics.socketsConnected.set(io.of(NAMESPACE).sockets.size), metrics.socketsConnected);
+  metrics.probe(async () => metrics.outboxLag.set(await outboxLagSeconds(orm.em.fork())), metrics.outboxLag);
+}
+
 /**
  * The worker role: runs the message flows, and serves /health and /health/ready. It publishes
  * through a headless Socket.IO server on the shared Redis stream, which the API processes relay
@@ -94,7 +108,7 @@ export async function startWorker(deps: Deps, options: { workflowBundle?: Workfl
   const worker = startMessageWorker(deps, { publisher: createSocketPublisher(headless), workflowBundle: options.workflowBundle });
   const readiness = baseReadiness(deps);
   readiness.add('worker', worker.check);
-  const http = createServer(createHealthApp(readiness, deps.logger).callback());
+  const http = createServer(createHealthApp(readiness, deps.logger, deps.metrics).callback());
   const url = await listen(http, deps.config.port, deps.config.host);
   return {
     url,

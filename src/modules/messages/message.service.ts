@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound, unavailable } from '../../errors.js';
 import type { Admission, ChatbotLimits, RateLimits } from '../../limits/rate-limits.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
 import type { FlowLinks } from '../../temporal/ui-links.js';
@@ -22,28 +23,31 @@ export interface MessageServiceDeps {
   logger: Logger;
   /** Sends per customer, chatbot and end user: a send over a limit is a 429 and stores nothing. */
   limits: Pick<RateLimits, 'consumeSend'>;
+  metrics: Pick<Metrics, 'sendsAccepted' | 'retriesAccepted'>;
   /** The Temporal UI addresses that messages and conversations carry. */
   links: FlowLinks;
 }
 
 /** Sending and reading messages, always within one customer's chatbots. */
-export function createMessageService({ startFlow, publisher, logger, limits, links }: MessageServiceDeps) {
+export function createMessageService({ startFlow, publisher, logger, limits, metrics, links }: MessageServiceDeps) {
   /**
    * Starts the message's flow once the 202 is on its way: setImmediate runs after the response was
    * written, so the start's own work (encoding, the RPC, an eager first task) never delays it. The
    * message is committed in the outbox already; if the start fails, the sweeper starts it.
    */
-  const startAfterResponse = (flow: Parameters<StartMessageFlow>[0]) =>
+  const startAfterResponse = (flow: Parameters<StartMessageFlow>[0], role: 'USER' | 'AGENT') => {
+    metrics.sendsAccepted.inc({ channel: flow.channel, role });
     setImmediate(() =>
       startFlow({ ...flow, announced: true }).catch((err) =>
         logger.warn({ messageId: flow.messageId, err: String(err) }, 'flow not started now; the outbox will start it'),
       ),
     );
+  };
 
   /** The 202 body and the flow's input for a saved message. */
   const accepted = ({ message, conversation, chatbotId }: AppendedUserMessage) => ({
     body: { message: 'Message accepted for processing', data: { message, conversation } },
-    flow: flowOf(message, chatbotId),
+    flow: flowOf(message, chatbotId, conversation.channel),
   });
 
   /** The full path: opens the conversation when needed, and says exactly what is wrong (404, 409). */
@@ -118,7 +122,7 @@ export function createMessageService({ startFlow, publisher, logger, limits, lin
       const saved = await save(em, customerId, input, claim);
       if ('replay' in saved) return { body: saved.replay, replayed: true };
       publisher.message(saved.body.data.message);
-      startAfterResponse(saved.flow);
+      startAfterResponse(saved.flow, 'USER');
       return { body: saved.body, replayed: false };
     },
 
@@ -163,14 +167,14 @@ export function createMessageService({ startFlow, publisher, logger, limits, lin
           admission = await limits.consumeSend({ customerId, chatbot: { id: conversation.chatbot.id, limits: conversation.chatbot.limits } });
           const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
           const dto = toMessageDto(message, links);
-          return { message: dto, flow: flowOf(dto, conversation.chatbot.id) };
+          return { message: dto, flow: flowOf(dto, conversation.chatbot.id, conversation.channel) };
         })
         .catch(async (err: unknown) => {
           await admission?.refund();
           throw err;
         });
       publisher.message(saved.message);
-      startAfterResponse(saved.flow);
+      startAfterResponse(saved.flow, 'AGENT');
       return { message: 'Message accepted for delivery', data: { message: saved.message } };
     },
 
@@ -195,14 +199,14 @@ export function createMessageService({ startFlow, publisher, logger, limits, lin
             externalId: input.externalId,
           });
           const dto = toMessageDto(message, links);
-          return { message: dto, flow: flowOf(dto, chatbotId) };
+          return { message: dto, flow: flowOf(dto, chatbotId, input.channel) };
         });
       } catch (err) {
         if (!(err instanceof UniqueConstraintViolationException)) throw err; // a redelivery racing this one saved it
       }
       if (!saved) return { duplicate: true };
       publisher.message(saved.message);
-      startAfterResponse(saved.flow);
+      startAfterResponse(saved.flow, 'USER');
       return { duplicate: false };
     },
 
@@ -221,11 +225,13 @@ export function createMessageService({ startFlow, publisher, logger, limits, lin
       // A retry is a send again: the customer's limit (its chatbot's and end user's budgets count
       // new messages, and this is none).
       const admission = await limits.consumeSend({ customerId });
-      await startFlow({ ...flowOf(dto, message.conversation.chatbot.id), announced: true }, { retry: true }).catch(async (err) => {
+      const channel = message.conversation.channel;
+      await startFlow({ ...flowOf(dto, message.conversation.chatbot.id, channel), announced: true }, { retry: true }).catch(async (err) => {
         await admission.refund();
         logger.warn({ messageId: id, err: String(err) }, 'retry not started');
         throw unavailable('The retry could not be started now; try again shortly');
       });
+      metrics.retriesAccepted.inc({ channel });
       return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply, links) } };
     },
 
@@ -240,7 +246,13 @@ export function createMessageService({ startFlow, publisher, logger, limits, lin
 export type MessageService = ReturnType<typeof createMessageService>;
 
 /** The flow's input for a saved message. */
-const flowOf = (message: MessageDto, chatbotId: string) => ({ messageId: message.id, conversationId: message.conversationId, chatbotId, seq: message.seq });
+const flowOf = (message: MessageDto, chatbotId: string, channel: Channel) => ({
+  messageId: message.id,
+  conversationId: message.conversationId,
+  chatbotId,
+  channel,
+  seq: message.seq,
+});
 
 export interface ReceivedMessage {
   channel: Channel;
