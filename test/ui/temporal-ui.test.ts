@@ -103,6 +103,17 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
       [4, 'ASSISTANT', 'SENT'],
     ]);
 
+    // Exactly the changes of the reply since the reset, each once (a later event on the same room
+    // marks the end: nothing of the reply can still be on its way).
+    await socket.emitWithAck('message:read', { messageId: failing.id });
+    await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === failing.id);
+    const ofReply = socket.events.filter((e) => (e.event === 'message' && e.payload.id === failed.id) || (e.event === 'message:status' && e.payload.messageId === failed.id));
+    expect(ofReply.map((e) => (e.event === 'message' ? ['message', e.payload.content, e.payload.deliveryStatus] : ['status', e.payload.status]))).toEqual([
+      ['status', 'PENDING'],
+      ['message', 'Echo: please answer me', 'PENDING'],
+      ['status', 'SENT'],
+    ]);
+
     // The same link now opens the new run, completed.
     expect((await app.deps.client.workflow.getHandle(`message-${failing.id}`).describe()).runId).not.toBe(failedRunId);
     await page.goto(failing.links.flow, { waitUntil: 'load' });
