@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import koaJwt from 'koa-jwt';
 import { callerFromClaims, type WidgetScope } from '../auth/tokens.js';
 import { forbidden } from '../errors.js';
+import { withoutFlowLinks } from '../temporal/ui-links.js';
 
 export interface AuthState {
   customerId: string;
@@ -34,6 +35,8 @@ export function requireAuth(secret: string): Middleware[] {
         throw forbidden('A widget token can only send as its end user and read that user’s conversations');
       }
       await next();
+      // The Temporal UI's addresses are for ops, not for an end user's browser.
+      if (caller.widget && ctx.body !== null && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) ctx.body = withoutFlowLinks(ctx.body);
     },
   ];
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'socket.io';
 import type { MessageDto } from '../modules/messages/message.entity.js';
+import { withoutFlowLinks } from '../temporal/ui-links.js';
 import {
   chatbotRoom,
   conversationRoom,
@@ -31,7 +32,8 @@ type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string
 export function createSocketPublisher(io: IoServer): Publisher {
   const room = (conversationId: string) => io.of(NAMESPACE).to(conversationRoom(conversationId));
   return {
-    message: (message) => room(message.conversationId).emit('message', message),
+    // A room holds end users' widgets too: the Temporal UI's addresses are left out (null).
+    message: (message) => room(message.conversationId).emit('message', withoutFlowLinks(message)),
     status: (event) => room(event.conversationId).emit('message:status', event),
     typing: (conversationId, isTyping) => room(conversationId).emit('typing', { conversationId, isTyping }),
     delta: (event) => room(event.conversationId).emit('message:delta', event),

@@ -24,3 +24,21 @@ export function createFlowLinks(uiUrl: string | undefined, namespace: string): F
     flows: (conversationId) => `${workflows}?query=${encodeURIComponent(`${ConversationIdKey.name}="${conversationId}"`)}`,
   };
 }
+
+/**
+ * The same body with every `links` address set to null, for end users: widget-token responses and
+ * socket events (a conversation's room holds the end user's widget). The Temporal UI is for ops
+ * (customer tokens); its address and workflow ids are not an end user's business. `metadata` is
+ * the client's own JSON and is left as it is.
+ */
+export function withoutFlowLinks<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutFlowLinks) as T;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === 'metadata') copy[key] = inner;
+    else if (key === 'links' && inner !== null && typeof inner === 'object') copy[key] = Object.fromEntries(Object.keys(inner).map((name) => [name, null]));
+    else copy[key] = withoutFlowLinks(inner);
+  }
+  return copy as T;
+}

@@ -72,7 +72,19 @@ describe('what a widget token can do', () => {
     expect((await alice('GET', `/messages/${history[1].id}`)).body.data).toEqual(history[1]);
     const listed = await alice('GET', '/conversations');
     expect(listed.body.data.map((c: any) => c.id)).toEqual([aliceConversationId]);
-    expect((await alice('GET', `/conversations/${aliceConversationId}`)).status).toBe(200);
+    const one = await alice('GET', `/conversations/${aliceConversationId}`);
+    expect(one.status).toBe(200);
+    // The Temporal UI is for ops: an end user's browser gets the shape without its addresses, while
+    // the customer sees them.
+    expect([res.body.data.message.links, res.body.data.conversation.links, history.map((m) => m.links), listed.body.data[0].links, one.body.data.links]).toEqual([
+      { flow: null },
+      { flows: null },
+      [{ flow: null }, { flow: null }],
+      { flows: null },
+      { flows: null },
+    ]);
+    const asCustomer = (await scenario.api('GET', `/messages/conversation/${aliceConversationId}`)).body.data;
+    expect(asCustomer.map((m: any) => m.links.flow)).toEqual([expect.stringContaining(`/workflows/message-${history[0].id}`), expect.stringContaining(`/workflows/message-${history[0].id}`)]);
   });
 
   it('cannot send as another end user or to another chatbot, or into another user’s conversation: 404, nothing stored', async () => {
