@@ -41,8 +41,28 @@ export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logg
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // `err` is ours, `error` the Temporal SDK's (a failed activity, a failed workflow task).
+      serializers: { err: serializeError, error: serializeError },
       mixin: options.mixin,
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),
   );
+}
+
+/**
+ * An error as a log field: its class, message, stack, code and failure type, and its causes. Not
+ * its other properties: a driver's error carries the failing row (`detail`), a client's its request.
+ */
+export function serializeError(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const err = value as Error & { code?: unknown; type?: unknown; nonRetryable?: unknown };
+  return {
+    type: err.name,
+    message: err.message,
+    stack: err.stack,
+    ...((typeof err.code === 'string' || typeof err.code === 'number') && { code: err.code }),
+    ...(typeof err.type === 'string' && { failureType: err.type }),
+    ...(typeof err.nonRetryable === 'boolean' && { nonRetryable: err.nonRetryable }),
+    ...(err.cause !== undefined && depth < 4 && { cause: serializeError(err.cause, depth + 1) }),
+  };
 }

@@ -83,6 +83,8 @@ describe('structured logs (pino)', () => {
     const sdkLines = ours.filter((l) => l.component === 'temporal-sdk' && l.activityType === 'generate');
     expect(sdkLines.length).toBeGreaterThanOrEqual(1);
     for (const line of sdkLines) expect(line.taskToken).toBe('[redacted]');
+    // What failed is said: the SDK's error keeps its class, type and message.
+    expect(sdkLines.map((l) => [l.msg, l.error?.failureType, typeof l.error?.message])).toContainEqual(['Activity failed', 'LlmUnavailable', 'string']);
     // Every line is JSON with a level name and an ISO time.
     for (const line of lines) expect(line).toEqual(expect.objectContaining({ level: expect.stringMatching(/^(debug|info|warn|error|fatal)$/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }));
   });
@@ -96,8 +98,25 @@ describe('structured logs (pino)', () => {
     logger.info({ webhook: { url: 'https://crm.example/hook', secret: secrets[1] } }, 'settings');
     logger.info({ whatsapp: { phoneNumberId: '1065', accessToken: secrets[2], appSecret: secrets[3], verifyToken: secrets[4] } }, 'settings');
     logger.info({ llm: { baseUrl: 'https://llm.example', apiKey: secrets[5] } }, 'settings');
+    // An error is its class, message, code and causes: never a driver's failing row or a request's config.
+    const driverError = Object.assign(new Error('duplicate key value violates unique constraint "message_external_id_unique"'), {
+      code: '23505',
+      detail: 'Key (external_id)=(wamid.private-content) already exists.',
+      config: { headers: { authorization: secrets[0] } },
+      cause: Object.assign(new Error('socket hang up'), { request: { apiKey: secrets[5] } }),
+    });
+    logger.error({ err: driverError }, 'request failed');
     const text = written.join('');
     for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).not.toContain('wamid.private-content');
+    const errorLine = JSON.parse(written.at(-1)!);
+    expect(errorLine.err).toEqual({
+      type: 'Error',
+      message: 'duplicate key value violates unique constraint "message_external_id_unique"',
+      stack: expect.any(String),
+      code: '23505',
+      cause: { type: 'Error', message: 'socket hang up', stack: expect.any(String) },
+    });
     expect(text.match(/\[redacted\]/g)).toHaveLength(7); // 6 secrets and the cookie
     expect(text).toContain('https://crm.example/hook');
     expect(text).toContain('1065');
