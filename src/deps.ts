@@ -26,6 +26,8 @@ export interface Deps {
   llm: LlmClient;
   /** This process's Prometheus metrics, served at /metrics by every role. */
   metrics: Metrics;
+  /** Where the Temporal SDK's exporter serves its worker metrics, which /metrics appends. */
+  sdkMetricsUrl?: string;
   /** Which LLM answers, for the start-up banner. */
   llmDescription: string;
   temporalUiUrl?: string;
@@ -42,7 +44,7 @@ export interface Deps {
  * Socket.IO bus (when REDIS_URL is set). Whatever it opened, `close` closes in reverse.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
-  await installTemporalRuntime(config.logLevel, logger, config.temporal.metricsBindAddress);
+  const sdkMetricsUrl = await installTemporalRuntime(config.logLevel, logger, config.temporal.metricsBindAddress);
   const opened: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const step of opened.reverse()) await step().catch((err) => logger.warn({ err }, 'close failed'));
@@ -84,6 +86,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       config,
       logger,
       metrics,
+      sdkMetricsUrl,
       bus,
       orm,
       temporal,

@@ -73,7 +73,7 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   const readiness = baseReadiness(deps);
   const conversationActions = createConversationActions({ publisher, links: deps.links });
   const whatsAppInbound = createWhatsAppInbound({ orm, messages, publisher, logger });
-  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness, metrics: deps.metrics, links: deps.links }).callback();
+  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness, metrics: deps.metrics, sdkMetricsUrl: deps.sdkMetricsUrl, links: deps.links }).callback();
   watchApi(deps, io);
   const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, links: deps.links, ...config.outbox });
 
@@ -108,7 +108,7 @@ export async function startWorker(deps: Deps, options: { workflowBundle?: Workfl
   const worker = startMessageWorker(deps, { publisher: createSocketPublisher(headless), workflowBundle: options.workflowBundle });
   const readiness = baseReadiness(deps);
   readiness.add('worker', worker.check);
-  const http = createServer(createHealthApp(readiness, deps.logger, deps.metrics).callback());
+  const http = createServer(createHealthApp(readiness, deps.logger, deps.metrics, deps.sdkMetricsUrl).callback());
   const url = await listen(http, deps.config.port, deps.config.host);
   return {
     url,

@@ -21,7 +21,6 @@ import { requestLog } from './request-log.js';
 import { httpMetrics } from '../observability/http-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
 import { metricsRoutes } from '../observability/metrics.routes.js';
-import { temporalSdkMetricsUrl } from '../temporal/runtime.js';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -32,13 +31,15 @@ export interface AppDeps {
   logger: Logger;
   readiness: Readiness;
   metrics: Metrics;
+  /** The Temporal SDK's own exporter, appended to /metrics. */
+  sdkMetricsUrl?: string;
   /** The Temporal UI addresses that conversations carry. */
   links: FlowLinks;
 }
 
 /** The Koa app: errors first, then health (public), then authenticated JSON routes. */
 export function createApp(deps: AppDeps): Koa {
-  const app = createHealthApp(deps.readiness, deps.logger, deps.metrics);
+  const app = createHealthApp(deps.readiness, deps.logger, deps.metrics, deps.sdkMetricsUrl);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   // Meta's webhooks are signed, not authenticated by JWT: before the auth middleware.
   const whatsapp = whatsAppWebhookRoutes(deps.orm, deps.whatsAppInbound);
@@ -68,12 +69,12 @@ export function createApp(deps: AppDeps): Koa {
  * worker-only process serves, and what the API serves first. /metrics and the SDK's worker
  * metrics appended to it are public like the health checks: they carry no tenant's ids or data.
  */
-export function createHealthApp(readiness: Readiness, logger: Logger, metrics: Metrics): Koa {
+export function createHealthApp(readiness: Readiness, logger: Logger, metrics: Metrics, sdkMetricsUrl?: string): Koa {
   const app = new Koa();
   app.use(requestLog(logger));
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger));
-  for (const router of [healthRoutes(readiness), metricsRoutes(metrics, temporalSdkMetricsUrl)]) {
+  for (const router of [healthRoutes(readiness), metricsRoutes(metrics, sdkMetricsUrl)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

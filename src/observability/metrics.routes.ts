@@ -5,10 +5,10 @@ import type { Metrics } from './metrics.js';
  * GET /metrics in the Prometheus text format: this process's metrics, then the Temporal SDK's
  * worker metrics from the native core's exporter when this process runs a worker.
  */
-export function metricsRoutes(metrics: Metrics, sdkMetricsUrl: () => string | undefined): Router {
+export function metricsRoutes(metrics: Metrics, sdkMetricsUrl?: string): Router {
   const router = new Router();
   router.get('/metrics', async (ctx) => {
-    const [own, sdk] = await Promise.all([metrics.collect(), scrapeSdk(sdkMetricsUrl())]);
+    const [own, sdk] = await Promise.all([metrics.collect(), scrapeSdk(sdkMetricsUrl)]);
     ctx.type = metrics.registry.contentType;
     ctx.body = sdk ? `${own}\n${sdk}` : own;
   });

@@ -1,41 +1,47 @@
 import { createServer } from 'node:net';
 import type { LogLevel as SdkLogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
+import { Runtime, type RuntimeOptions } from '@temporalio/worker';
 import type { Logger, LogLevel } from '../logger.js';
 import { messageOf } from '../observability/log-context.js';
 
-let sdkMetricsUrl: string | undefined;
+/** The runtime is one per process: what this process installed (tests build several apps in one). */
+let installed: { metricsUrl?: string } | undefined;
 
 /**
  * Installs the SDK's runtime once per process: its logs go through our pino logger, at most
  * warnings (the runtime logs every poll at INFO; a retried activity is a warning), and its worker
  * metrics (schedule-to-start latency, task slots, poll results, …) are served by the native core's
  * Prometheus exporter on `bindAddress` (a free loopback port when not given), which our /metrics
- * appends. Signals are left to src/process.ts, which shuts down in order.
+ * appends: resolves with that exporter's URL. An exporter that cannot start (its port taken) is
+ * logged and left out; the runtime is installed without it rather than falling back to the SDK's
+ * defaults (console logs, its own signal handlers). Signals are left to src/process.ts.
  */
-export async function installTemporalRuntime(level: LogLevel, logger: Logger, metricsBindAddress?: string): Promise<void> {
-  if (sdkMetricsUrl) return;
+export async function installTemporalRuntime(level: LogLevel, logger: Logger, metricsBindAddress?: string): Promise<string | undefined> {
+  if (installed) return installed.metricsUrl;
   const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'error' || level === 'silent' ? 'ERROR' : 'WARN';
   const bindAddress = metricsBindAddress ?? `127.0.0.1:${await freeLoopbackPort()}`;
+  const options = (withMetrics: boolean): RuntimeOptions => ({
+    logger: sdkLogger(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel === 'WARN' ? 'warn' : sdkLevel === 'DEBUG' ? 'debug' : 'error' })),
+    telemetryOptions: {
+      logging: { filter: { core: sdkLevel, other: 'ERROR' }, forward: {} },
+      ...(withMetrics && { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } } }),
+    },
+    shutdownSignals: [],
+  });
   try {
-    Runtime.install({
-      logger: sdkLogger(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel === 'WARN' ? 'warn' : sdkLevel === 'DEBUG' ? 'debug' : 'error' })),
-      telemetryOptions: {
-        logging: { filter: { core: sdkLevel, other: 'ERROR' }, forward: {} },
-        metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } },
-      },
-      shutdownSignals: [],
-    });
-    sdkMetricsUrl = `http://${bindAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics`;
-  } catch {
-    // Already installed in this process by an earlier app instance (tests): the SDK's metrics are
-    // not served by this one.
+    Runtime.install(options(true));
+    installed = { metricsUrl: `http://${bindAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` };
+  } catch (err) {
+    // Installed already in this process, by an app built earlier (tests): its exporter is not ours.
+    if (err instanceof IllegalStateError) installed = {};
+    else {
+      logger.warn({ err, bindAddress }, 'the Temporal SDK’s Prometheus exporter could not start: /metrics goes without the SDK’s worker metrics');
+      Runtime.install(options(false));
+      installed = {};
+    }
   }
-}
-
-/** Where the native core serves the SDK's worker metrics in this process, once installed. */
-export function temporalSdkMetricsUrl(): string | undefined {
-  return sdkMetricsUrl;
+  return installed.metricsUrl;
 }
 
 /**

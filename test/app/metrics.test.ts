@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.js';
-import { usageOf } from '../support/fake-llm.js';
+import { testEnv } from '../support/env.js';
+import { startFakeLlm, usageOf } from '../support/fake-llm.js';
 import { connectSocket, settledHistory, startScenario, startTestApp, tokenFor, apiClient, createChatbot, waitFor, type Scenario } from '../support/harness.js';
 
 /** Prometheus text → `name{k="v",…}` → value, labels sorted so lookups do not depend on order. */
@@ -164,5 +169,43 @@ describe('outbox lag', () => {
     }, 15_000, 'an outbox lag of a second');
     expect(lag).toBeLessThanOrEqual((Date.now() - sentAt) / 1000 + 1);
     expect(await db.tableCounts()).toEqual(expect.objectContaining({ message: 1, conversation: 1 }));
+  });
+});
+
+describe('the SDK exporter’s port taken', () => {
+  let proc: AppProcess | undefined;
+  const closers: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    proc?.child.kill('SIGKILL');
+    for (const close of closers) await close();
+  });
+
+  it('is logged, and the process runs on: its own metrics served, logs still JSON, messages answered', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => holder.close(resolve)));
+    const taken = `127.0.0.1:${(holder.address() as { port: number }).port}`;
+    const llm = await startFakeLlm();
+    closers.push(() => llm.close());
+    proc = await startAppProcess({
+      ...splitRoleEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), 'chatflow-exporter-')) }),
+      OPENAI_BASE_URL: llm.url,
+      TEMPORAL_METRICS_BIND: taken,
+      LOG_LEVEL: 'warn',
+    });
+    const api = apiClient(proc.url, tokenFor(`exporter-${crypto.randomUUID()}`, {}, testEnv().jwtSecret));
+    const bot = await createChatbot(api);
+    const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'still there?', channel: 'WIDGET' } });
+    expect((await settledHistory(api, sent.body.data.conversation.id, 2)).map((m) => [m.role, m.deliveryStatus])).toEqual([['USER', 'SENT'], ['ASSISTANT', 'SENT']]);
+    const { text, series } = await scrape(proc.url);
+    expect(series.get(key('chatflow_sends_accepted_total', { channel: 'WIDGET', role: 'USER' }))).toBe(1);
+    expect(text).not.toMatch(/^temporal_/m);
+    const lines = proc.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    expect(lines.filter((l) => /Prometheus exporter could not start/.test(l.msg))).toEqual([
+      expect.objectContaining({ level: 'warn', bindAddress: taken, err: expect.objectContaining({ message: expect.stringMatching(/address.*in use/i) }) }),
+    ]);
+    // Nothing printed outside the JSON logs but the start-up banner (the SDK's console logger was not used).
+    const other = proc.output().split('\n').filter((line) => line && !line.startsWith('{') && !line.startsWith('***') && !/^(Role|API|Socket\.IO|LLM|Temporal UI):/.test(line));
+    expect(other).toEqual([]);
   });
 });
