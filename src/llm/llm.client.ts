@@ -59,15 +59,33 @@ export function createLlmClient(config: LlmConfig): LlmClient {
       })
     : undefined;
 
+  // Token usage is asked for (`stream_options.include_usage`) until the server refuses the option:
+  // some OpenAI-compatible servers reject fields they do not know, and a reply matters more.
+  let askUsage = true;
+  const open = (request: ChatRequest, signal: AbortSignal | undefined, withUsage: boolean) =>
+    client!.chat.completions.create(
+      {
+        model: request.model,
+        temperature: request.temperature,
+        max_tokens: request.maxTokens,
+        messages: request.messages,
+        stream: true,
+        ...(withUsage && { stream_options: { include_usage: true } }),
+      },
+      { signal },
+    );
+
   return {
     configured,
     defaultModel: config.defaultModel,
     async complete(request, options) {
       if (!client) throw new Error('LLM is not configured');
-      const stream = await client.chat.completions.create(
-        { model: request.model, temperature: request.temperature, max_tokens: request.maxTokens, messages: request.messages, stream: true, stream_options: { include_usage: true } },
-        { signal: options.signal },
-      );
+      const withUsage = askUsage;
+      const stream = await open(request, options.signal, withUsage).catch((err: unknown) => {
+        if (!withUsage || !refusesUsageOption(err)) throw err;
+        askUsage = false;
+        return open(request, options.signal, false);
+      });
       let text = '';
       let truncated = false;
       let finished = false;
@@ -96,4 +114,9 @@ export function createLlmClient(config: LlmConfig): LlmClient {
       return { text: text.toWellFormed(), truncated, ...(usage && { usage }) };
     },
   };
+}
+
+/** A 400/422 that names the usage option: the server does not know `stream_options`. */
+function refusesUsageOption(err: unknown): boolean {
+  return err instanceof OpenAI.APIError && (err.status === 400 || err.status === 422) && /stream_options|include_usage/i.test(err.message);
 }

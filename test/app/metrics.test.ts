@@ -209,3 +209,34 @@ describe('the SDK exporter’s port taken', () => {
     expect(other).toEqual([]);
   });
 });
+
+describe('an LLM server that refuses stream_options', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>> | undefined;
+  let llm: Awaited<ReturnType<typeof startFakeLlm>> | undefined;
+  afterAll(async () => {
+    await app?.stop();
+    await llm?.close();
+  });
+
+  it('still answers every message: usage is asked once, then no more, and no tokens are counted', async () => {
+    llm = await startFakeLlm({ refuseStreamOptions: true });
+    app = await startTestApp({ OPENAI_BASE_URL: llm.url });
+    const api = apiClient(app.url, tokenFor(`no-usage-${crypto.randomUUID()}`));
+    const bot = await createChatbot(api);
+    const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'one', channel: 'WIDGET' } });
+    const conversationId = first.body.data.conversation.id;
+    await settledHistory(api, conversationId, 2);
+    await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'two', channel: 'WIDGET', conversationId } });
+    const history = await settledHistory(api, conversationId, 4);
+    expect(history.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
+      ['USER', 'one', 'SENT'],
+      ['ASSISTANT', 'Echo: one', 'SENT'],
+      ['USER', 'two', 'SENT'],
+      ['ASSISTANT', 'Echo: two', 'SENT'],
+    ]);
+    expect(llm.requests.map((r) => r.includeUsage)).toEqual([true, false, false]);
+    const { series } = await scrape(app.url);
+    expect(series.get(key('chatflow_llm_tokens_total', { kind: 'prompt' })) ?? 0).toBe(0);
+    expect(series.get(key('chatflow_llm_request_duration_seconds_count', { outcome: 'ok' }))).toBe(2);
+  });
+});

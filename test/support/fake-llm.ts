@@ -63,7 +63,13 @@ function defaultReply(messages: { role: string; content: string }[]): string {
  * real openai SDK to talk to in tests and benchmarks.
  */
 export async function startFakeLlm(
-  options: { port?: number; defaultChunkDelayMs?: number; defaultFirstTokenDelayMs?: number } = {},
+  options: {
+    port?: number;
+    defaultChunkDelayMs?: number;
+    defaultFirstTokenDelayMs?: number;
+    /** Answers a request with `stream_options` 400, as servers that refuse unknown fields do. */
+    refuseStreamOptions?: boolean;
+  } = {},
 ): Promise<FakeLlm> {
   const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
@@ -87,6 +93,12 @@ export async function startFakeLlm(
       messages: body.messages,
     };
     requests.push(recorded);
+    if (options.refuseStreamOptions && body.stream_options) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: "Unrecognized request argument supplied: stream_options", type: 'invalid_request_error', param: null, code: null } }));
+      for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
+      return;
+    }
     for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
     const behaviour = queue.shift() ?? { kind: 'reply' };
     await respond(behaviour, body, res, recorded);
