@@ -5,8 +5,15 @@ import type { Logger } from '../logger.js';
 /** Every limit counts over this window: "per minute". */
 export const WINDOW_SECONDS = 60;
 
-/** A Redis call slower than this counts in this process's memory instead (see `insurance`). */
+/** A Redis call slower than this counts in this process's memory instead. */
 const REDIS_TIMEOUT_MS = 1000;
+
+/**
+ * After Redis failed or was slow, counts stay in memory this long before Redis is tried again: a
+ * slow Redis costs one timeout per scope every 10 s, not one per send (sends may hold a database
+ * connection meanwhile).
+ */
+const REDIS_REST_MS = 10_000;
 
 /**
  * Counters never reject by themselves: a limit differs per chatbot and may change at any time, so
@@ -40,7 +47,7 @@ export interface CounterOptions {
  * Fixed one-minute windows from rate-limiter-flexible. In Redis each add is one Lua script (INCRBY
  * and the window's expiry together), so counts are exact across processes, concurrent first calls
  * included. When Redis is not connected or does not answer within a second, the count goes to an
- * in-memory limiter of this process instead — what the library's `insuranceLimiter` does, done
+ * in-memory limiter of this process instead (for the next 10 s, without asking Redis again) — what the library's `insuranceLimiter` does, done
  * here so that it is logged: limits then hold per process rather than across all of them, and
  * nothing is refused because Redis is down.
  */
@@ -66,9 +73,13 @@ export function createCounter(scope: string, options: CounterOptions): Counter {
     }
     return memory;
   };
+  let redisRestsUntil = 0;
   const run = async (op: (limiter: RateLimiterAbstract) => Promise<RateLimiterRes>) => {
-    if (!shared) return op(memory);
-    return op(shared).catch((err: unknown) => op(inMemory(err)));
+    if (!shared || Date.now() < redisRestsUntil) return op(memory);
+    return op(shared).catch((err: unknown) => {
+      redisRestsUntil = Date.now() + REDIS_REST_MS;
+      return op(inMemory(err));
+    });
   };
   return {
     async add(key) {

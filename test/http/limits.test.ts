@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer as createNetServer } from 'node:net';
 import { createClient } from 'redis';
 import { TooManyRequests } from '../../src/errors.js';
 import { createRateLimits } from '../../src/limits/rate-limits.js';
@@ -287,5 +288,32 @@ describe('when Redis is down', () => {
     expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(TooManyRequests);
     // 0 turns a limit off: the socket's.
     for (let i = 0; i < 10; i++) await limits.consumeSocketEvent('s');
+  });
+
+  it('a Redis that connects but never answers costs one timeout, then counts stay in memory a while without asking it', async () => {
+    // A Redis that accepts connections and swallows every command.
+    const received: string[] = [];
+    const blackHole = createNetServer((socket) => socket.on('data', (chunk) => received.push(chunk.toString('latin1'))));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const redis = createClient({ url: `redis://127.0.0.1:${(blackHole.address() as { port: number }).port}`, disableClientInfo: true });
+    await redis.connect();
+    try {
+      const limits = createRateLimits({
+        redis,
+        keyPrefix: `chatflow-test:limits:${crypto.randomUUID()}`,
+        defaults: { customerSendsPerMinute: 0, userSendsPerMinute: 3, socketEventsPerMinute: 0 },
+        logger: createLogger('silent'),
+      });
+      const scope = { customerId: 'c', chatbot: { id: 'b', limits: null }, endUser: 'u' };
+      const results: string[] = [];
+      for (let i = 0; i < 5; i++) results.push(await limits.consumeSend(scope).then(() => 'ok', (err) => err.constructor.name));
+      expect(results).toEqual(['ok', 'ok', 'ok', 'TooManyRequests', 'TooManyRequests']);
+      // Only the first count went to Redis (and timed out); the other four never asked it.
+      const commands = received.join('').match(/^\*\d+\r\n\$\d+\r\n(\w+)/gm) ?? [];
+      expect(commands).toHaveLength(1);
+    } finally {
+      redis.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
   });
 });
