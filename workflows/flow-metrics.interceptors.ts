@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   isCancellation,
+  TemporalFailure,
   proxySinks,
   type Sinks,
   type WorkflowExecuteInput,
@@ -21,7 +22,9 @@ const { flowMetrics } = proxySinks<FlowMetricsSinks>();
 
 /**
  * Reports how each message flow ended (its outcome, failure type and channel) through a sink:
- * no command, no extra workflow task, nothing in the history; the worker counts it.
+ * no command, no extra workflow task, nothing in the history; the worker counts it. At least once:
+ * a worker that dies between finishing a run and Temporal taking the result leaves the end to be
+ * run (and counted) again elsewhere; a run terminated or timed out by ops is not counted.
  */
 class FlowOutcome implements WorkflowInboundCallsInterceptor {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -31,8 +34,12 @@ class FlowOutcome implements WorkflowInboundCallsInterceptor {
       flowMetrics.finished({ outcome: result.status, failureType: 'none', channel });
       return result;
     } catch (err) {
+      // Only failures that close the run count: any other error fails the workflow task, which
+      // Temporal retries (a bug being fixed), and would be counted at every try.
       const cancelled = isCancellation(err);
-      flowMetrics.finished({ outcome: cancelled ? 'CANCELLED' : 'FAILED', failureType: cancelled ? 'FlowCancelled' : failureType(err), channel });
+      if (cancelled || err instanceof TemporalFailure) {
+        flowMetrics.finished({ outcome: cancelled ? 'CANCELLED' : 'FAILED', failureType: cancelled ? 'FlowCancelled' : failureType(err), channel });
+      }
       throw err;
     }
   }

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** How long a scrape waits for one gauge's refresh (a database read) before leaving it out. */
+const PROBE_TIMEOUT_MS = 1000;
+
 /**
  * The process's Prometheus metrics (prom-client), one registry per process. Labels are bounded
  * sets (routes, statuses, channels, failure types): never an id, so series do not grow with use.
@@ -15,10 +18,15 @@ export function createMetrics() {
     /** Adds a gauge refresh run before each scrape; one that fails leaves its gauge reset (absent). */
     probe(refresh: () => Promise<void> | void, gauge: Gauge) {
       probes.push(async () => {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await refresh();
+          // A scrape never waits on a hung database: the gauge is left out instead.
+          const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS)));
+          await Promise.race([refresh(), late]);
         } catch {
           gauge.reset();
+        } finally {
+          clearTimeout(timer);
         }
       });
     },

@@ -26,11 +26,12 @@ export interface FlowStarterOptions {
  * before a channel reported the failure); refused while a run is open, so concurrent retries make
  * one attempt.
  */
-export type StartMessageFlow = (input: MessageFlowInput, options?: { retry?: boolean }) => Promise<void>;
+export type StartMessageFlow = (input: MessageFlowInput, options?: { retry?: boolean }) => Promise<{ started: boolean }>;
 
 /**
  * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the message's
- * and duplicates are rejected even after the first run closed, so a flow never runs twice. Before
+ * and duplicates are rejected even after the first run closed, so a flow never runs twice
+ * (`started: false` then: the run that exists is the one). Before
  * Temporal first answered, it fails at once (the message waits in the outbox).
  */
 export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOptions): StartMessageFlow {
@@ -51,8 +52,9 @@ export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOp
           requestEagerStart: !retry && options.eager(),
         }),
       );
+      return { started: true };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
       throw err;
     }
   };

@@ -10,6 +10,12 @@ afterAll(async () => {
   await scenario?.stop();
 });
 
+/** Retries that started a new attempt, as /metrics counts them. */
+async function retriesCounted(): Promise<number> {
+  const text = await (await fetch(`${scenario.app.url}/metrics`)).text();
+  return Number(/^chatflow_retries_accepted_total\{channel="WIDGET"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
 /** A conversation whose second message's answer failed at the LLM (a 400). */
 async function failedAnswer() {
   const { api, app, chatbotId, llm } = scenario;
@@ -65,12 +71,14 @@ describe('POST /messages/:id/retry', () => {
     let release!: () => void;
     scenario.llm.script({ kind: 'reply', after: new Promise<void>((resolve) => (release = resolve)) });
     const before = scenario.llm.requests.length;
+    const countedBefore = await retriesCounted();
     const answers = await Promise.all([1, 2].map(() => scenario.api('POST', `/messages/${message.id}/retry`)));
     expect(answers.map((r) => r.status).sort()).toEqual(expect.arrayContaining([202]));
     for (const r of answers) expect([202, 409]).toContain(r.status);
     release();
     await waitFor(async () => (await settledHistory(scenario.api, conversationId, 4))[3].deliveryStatus === 'SENT', 20_000, 'SENT');
     expect(scenario.llm.requests.length).toBe(before + 1);
+    expect(await retriesCounted()).toBe(countedBefore + 1);
   });
 
   it('is a 409 for a reply that did not fail or for a message that is not a user’s, and a 404 for another customer', async () => {

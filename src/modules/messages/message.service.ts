@@ -226,12 +226,14 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
       // new messages, and this is none).
       const admission = await limits.consumeSend({ customerId });
       const channel = message.conversation.channel;
-      await startFlow({ ...flowOf(dto, message.conversation.chatbot.id, channel), announced: true }, { retry: true }).catch(async (err) => {
+      const { started } = await startFlow({ ...flowOf(dto, message.conversation.chatbot.id, channel), announced: true }, { retry: true }).catch(async (err) => {
         await admission.refund();
         logger.warn({ messageId: id, err: String(err) }, 'retry not started');
         throw unavailable('The retry could not be started now; try again shortly');
       });
-      metrics.retriesAccepted.inc({ channel });
+      // A retry already running is this one: it costs no budget and is not counted again.
+      if (started) metrics.retriesAccepted.inc({ channel });
+      else await admission.refund();
       return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply, links) } };
     },
 
