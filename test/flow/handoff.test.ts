@@ -11,6 +11,7 @@ import {
   waitFor,
   type Scenario,
   type TestSocket,
+  onSocket,
 } from '../support/harness.js';
 
 let scenario: Scenario;
@@ -108,8 +109,8 @@ describe('a conversation an agent takes over', () => {
     const last = await sentinel(room, conversationId, hello.id);
     expect(seen(room, { deltas: true })).toEqual([
       statusEvent(conversationId, 'HANDOFF', 'an agent took over'),
-      ['message', userMessages[0]],
-      ['message', userMessages[1]],
+      ['message', onSocket(userMessages[0])],
+      ['message', onSocket(userMessages[1])],
       last,
     ]);
     expect(rows(await history(conversationId))).toEqual([
@@ -152,7 +153,7 @@ describe('a conversation an agent takes over', () => {
     expect(stored[2]).toMatchObject({ id: message.id, metadata: { agent: 'sam' } });
     const last = await sentinel(room, conversationId, hello.id);
     expect(seen(room, { deltas: true })).toEqual([
-      ['message', message],
+      ['message', onSocket(message)],
       ['message:status', { messageId: message.id, conversationId, status: 'SENT' }],
       last,
     ]);
@@ -207,11 +208,11 @@ describe('a conversation an agent takes over', () => {
     const events = seen(room);
     const replyAt = events.findIndex(([event, payload]) => event === 'message' && payload.id === reply.id);
     expect(events.slice(0, replyAt + 1)).toEqual([
-      ['message', question],
+      ['message', onSocket(question)],
       ['typing', { conversationId, isTyping: true }],
-      ['message', agent],
+      ['message', onSocket(agent)],
       ['typing', { conversationId, isTyping: false }],
-      ['message', { ...reply, deliveryStatus: 'PENDING', updatedAt: reply.createdAt }],
+      ['message', onSocket({ ...reply, deliveryStatus: 'PENDING', updatedAt: reply.createdAt })],
     ]);
     // The agent's SENT only after the reply to the earlier message was saved; the two SENTs race.
     const sent = (messageId: string) => ['message:status', { messageId, conversationId, status: 'SENT' }];
@@ -298,10 +299,10 @@ describe('a conversation an agent takes over', () => {
     const last = await sentinel(room, conversationId, hello.id);
     expect(seen(room)).toEqual([
       statusEvent(conversationId, 'OPEN', 'Sam is done'),
-      ['message', thanks.message],
+      ['message', onSocket(thanks.message)],
       ['typing', { conversationId, isTyping: true }],
       ['typing', { conversationId, isTyping: false }],
-      ['message', { ...reply, deliveryStatus: 'PENDING', updatedAt: reply.createdAt }],
+      ['message', onSocket({ ...reply, deliveryStatus: 'PENDING', updatedAt: reply.createdAt })],
       ['message:status', { messageId: reply.id, conversationId, status: 'SENT' }],
       last,
     ]);
@@ -423,12 +424,12 @@ describe('a conversation an agent takes over', () => {
     const reply = stored[4];
     const last = await sentinel(room, conversationId, first.message.id);
     expect(seen(room)).toEqual([
-      ['message', agent],
+      ['message', onSocket(agent)],
       ['message:status', { messageId: agent.id, conversationId, status: 'FAILED' }],
-      ['message', next.message],
+      ['message', onSocket(next.message)],
       ['typing', { conversationId, isTyping: true }],
       ['typing', { conversationId, isTyping: false }],
-      ['message', { ...reply, deliveryStatus: 'PENDING', metadata: { model: 'gpt-4o-mini' }, updatedAt: reply.createdAt }],
+      ['message', onSocket({ ...reply, deliveryStatus: 'PENDING', metadata: { model: 'gpt-4o-mini' }, updatedAt: reply.createdAt })],
       ['typing', { conversationId, isTyping: false }],
       ['message:status', { messageId: reply.id, conversationId, status: 'FAILED' }],
       last,

@@ -12,6 +12,7 @@ import {
   type Scenario,
   type TestApp,
   type TestSocket,
+  onSocket,
 } from '../support/harness.js';
 
 let scenario: Scenario;
@@ -102,7 +103,7 @@ async function openConversation(chatbotId: string, target = main()) {
 }
 
 /** The `message` event of a reply: the stored row as it was saved (PENDING, before delivery). */
-const published = (row: any) => ({ ...row, deliveryStatus: 'PENDING', updatedAt: expect.any(String) });
+const published = (row: any) => onSocket({ ...row, deliveryStatus: 'PENDING', updatedAt: expect.any(String) });
 const sent = (row: any) => ({ messageId: row.id, conversationId: row.conversationId, status: 'SENT' });
 
 describe('rules answer before the LLM', () => {
@@ -127,7 +128,7 @@ describe('rules answer before the LLM', () => {
       [4, 'ASSISTANT', text, 'SENT', { rule: 0 }],
     ]);
     expect(await c.events()).toEqual([
-      ['message', message],
+      ['message', onSocket(message)],
       ['message', published(reply)],
       ['message:status', sent(reply)],
     ]);
@@ -206,7 +207,7 @@ describe('handoff rules give the conversation to a human', () => {
     expect(result).toEqual({ status: 'HANDED_OFF', reason: 'rule 1', replyId: reply.id, route });
     const reason = 'rule 1 (keyword "human") asked for a human';
     expect(await c.events()).toEqual([
-      ['message', asked.message],
+      ['message', onSocket(asked.message)],
       ['conversation:status', { conversationId: c.conversationId, chatbotId, status: 'HANDOFF', reason }],
       ['message', published(reply)],
       ['message:status', sent(reply)],
@@ -215,7 +216,7 @@ describe('handoff rules give the conversation to a human', () => {
 
     const after = await c.send('hello? still there?');
     expect(await after.flow.result()).toEqual({ status: 'SKIPPED', reason: 'conversation is handed off to a human' });
-    expect(await c.events()).toEqual([['message', after.message]]);
+    expect(await c.events()).toEqual([['message', onSocket(after.message)]]);
     expect(llm.requests).toHaveLength(0);
     expect((await c.rows()).slice(2)).toEqual([
       [3, 'USER', 'I want a human', 'SENT', {}],
@@ -232,7 +233,7 @@ describe('handoff rules give the conversation to a human', () => {
     const route = { myTurn: true, responder: 'RULE', rule: 0, match: 'keyword "agent"', action: 'handoff' };
     expect(await asked.flow.result()).toEqual({ status: 'HANDED_OFF', reason: 'rule 1', route });
     expect(await c.events()).toEqual([
-      ['message', asked.message],
+      ['message', onSocket(asked.message)],
       ['conversation:status', { conversationId: c.conversationId, chatbotId, status: 'HANDOFF', reason: 'rule 1 (keyword "agent") asked for a human' }],
     ]);
     expect(llm.requests).toHaveLength(0);
@@ -319,7 +320,7 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
     ]);
     const typing = (isTyping: boolean) => ['typing', { conversationId: c.conversationId, isTyping }];
     expect(await c.events()).toEqual([
-      ['message', asked.message],
+      ['message', onSocket(asked.message)],
       typing(true),
       typing(false),
       ['message', published(reply)],
@@ -337,7 +338,7 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
     expect(await asked.flow.result()).toEqual({ status: 'HANDED_OFF', reason, route: { myTurn: true, responder: 'LLM', onFailure: { action: 'handoff' } } });
     const typing = (isTyping: boolean) => ['typing', { conversationId: c.conversationId, isTyping }];
     expect(await c.events()).toEqual([
-      ['message', asked.message],
+      ['message', onSocket(asked.message)],
       typing(true),
       typing(false),
       ['conversation:status', { conversationId: c.conversationId, chatbotId, status: 'HANDOFF', reason }],
@@ -345,7 +346,7 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
 
     const after = await c.send('hello?');
     expect(await after.flow.result()).toEqual({ status: 'SKIPPED', reason: 'conversation is handed off to a human' });
-    expect(await c.events()).toEqual([['message', after.message]]);
+    expect(await c.events()).toEqual([['message', onSocket(after.message)]]);
     expect(llm.requests).toHaveLength(1);
     expect((await c.rows()).slice(2)).toEqual([
       [3, 'USER', 'anything', 'SENT', {}],
@@ -369,11 +370,11 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
     ]);
     const typing = (isTyping: boolean) => ['typing', { conversationId: c.conversationId, isTyping }];
     expect(await c.events()).toEqual([
-      ['message', asked.message],
+      ['message', onSocket(asked.message)],
       typing(true),
       typing(false),
       typing(false),
-      ['message', { ...reply, updatedAt: expect.any(String) }],
+      ['message', onSocket({ ...reply, updatedAt: expect.any(String) })],
       ['message:status', { messageId: reply.id, conversationId: c.conversationId, status: 'FAILED' }],
     ]);
   });
@@ -401,7 +402,7 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
         [4, 'ASSISTANT', fallbackReply, 'SENT', fallback],
       ]);
       expect(await c.events()).toEqual([
-        ['message', asked.message],
+        ['message', onSocket(asked.message)],
         ['message', published(reply)],
         ['message:status', sent(reply)],
       ]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
 import type { FakeLlm } from '../support/fake-llm.js';
-import { connectSocket, settledHistory, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
+import { connectSocket, onSocket, settledHistory, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
 
 let scenario: Scenario;
 let llm: FakeLlm;
@@ -54,7 +54,7 @@ describe('a client that was away catches up', () => {
       [3, 'USER', 'two'],
       [4, 'ASSISTANT', 'Echo: two'],
     ]);
-    expect(seenById.get(live.message.id)).toEqual(live.message);
+    expect(seenById.get(live.message.id)).toEqual(onSocket(live.message));
     socket.close();
     const lastSeq = Math.max(...loaded.map((m) => m.seq), ...[...seenById.values()].map((m) => m.seq));
     expect(lastSeq).toBe(reply.payload.seq);
@@ -140,7 +140,7 @@ describe('a client that was away catches up', () => {
       // Its room came back too: the next exchange arrives without a new subscribe.
       const next = await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'flaky-net', content: 'good', channel: 'WIDGET' } });
       await waitFor(() => events.find((e) => e.event === 'message' && e.payload.content === 'Echo: good'), 20_000, 'the next reply');
-      expect(events.find((e) => e.event === 'message' && e.payload.id === next.body.data.message.id)?.payload).toEqual(next.body.data.message);
+      expect(events.find((e) => e.event === 'message' && e.payload.id === next.body.data.message.id)?.payload).toEqual(onSocket(next.body.data.message));
     } finally {
       socket.close();
     }

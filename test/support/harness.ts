@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { logContext } from '../../src/observability/log-context.js';
+import { withoutFlowLinks } from '../../src/temporal/ui-links.js';
 import { startAllInOne } from '../../src/runtime.js';
 import { testEnv } from './env.js';
 import { startFakeLlm, type FakeLlm } from './fake-llm.js';
@@ -225,3 +226,6 @@ export async function startScenario(label: string, env: Record<string, string> =
     },
   };
 }
+
+/** A message as socket events carry it: the API's shape with the Temporal UI's addresses null (ops only). */
+export const onSocket = <T extends { links?: Record<string, unknown> }>(dto: T): T => ({ ...dto, links: withoutFlowLinks({ links: dto.links }).links });
