@@ -11,7 +11,7 @@ import { instrumentLlm } from './observability/llm-metrics.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { connectRealtimeBus, type RealtimeBus } from './realtime/adapter.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
-import { connectTemporal, TemporalUnavailableError, type TemporalLink } from './temporal/link.js';
+import { connectTemporal, type TemporalLink } from './temporal/link.js';
 import { createFlowLinks, type FlowLinks } from './temporal/ui-links.js';
 import { installTemporalRuntime } from './temporal/runtime.js';
 
@@ -82,6 +82,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       opened.push(() => bus!.close());
     }
     const metrics = createMetrics();
+    const temporalUiUrl = config.temporal.uiUrl ?? devServer?.uiUrl;
     return {
       config,
       logger,
@@ -91,14 +92,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       orm,
       temporal,
       get client() {
-        const session = temporal.current();
-        if (!session) throw new TemporalUnavailableError(temporal.address);
-        return session.client;
+        return temporal.client();
       },
       llm: instrumentLlm(createLlmClient(llmConfig), metrics),
       llmDescription,
-      temporalUiUrl: config.temporal.uiUrl ?? devServer?.uiUrl,
-      links: createFlowLinks(config.temporal.uiUrl ?? devServer?.uiUrl, config.temporal.namespace),
+      temporalUiUrl,
+      links: createFlowLinks(temporalUiUrl, config.temporal.namespace),
       close,
     };
   } catch (err) {

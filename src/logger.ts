@@ -7,7 +7,8 @@ export type Logger = PinoLogger;
  * Where secrets can appear in a log line: request headers (the request log) and the settings of a
  * chatbot or a client. pino removes them before the line is written, whoever logged it.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
+  // The request line keeps no headers at all; these guard any other line that logs a raw request.
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-hub-signature-256"]',
@@ -53,7 +54,7 @@ export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logg
  * An error as a log field: its class, message, stack, code and failure type, and its causes. Not
  * its other properties: a driver's error carries the failing row (`detail`), a client's its request.
  */
-export function serializeError(value: unknown, depth = 0): unknown {
+function serializeError(value: unknown, depth = 0): unknown {
   if (!(value instanceof Error)) return value;
   const err = value as Error & { code?: unknown; type?: unknown; nonRetryable?: unknown };
   return {

@@ -1,4 +1,5 @@
 import { ConnectionException } from '@mikro-orm/core';
+import { anyCause } from '../lib/causes.js';
 
 /**
  * Errors that mean "the database cannot be reached right now", not "this request is wrong":
@@ -13,11 +14,9 @@ const UNAVAILABLE_MESSAGES = /connection terminated|terminating connection|conne
 
 /** True when the error (or one of its causes) says the database is unreachable, so retrying later can succeed. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let current = err, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+  return anyCause(err, (current) => {
     if (current instanceof ConnectionException) return true;
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
-  }
-  return false;
+    return (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) || (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message));
+  });
 }

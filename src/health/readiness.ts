@@ -1,3 +1,5 @@
+import { withTimeout } from '../lib/timeout.js';
+
 /** One dependency's check: resolves when it is usable, rejects (or returns a reason) when not. */
 export type ReadinessCheck = () => Promise<string | void>;
 
@@ -31,12 +33,6 @@ export function createReadiness(): Readiness {
   };
 }
 
-async function runCheck(check: ReadinessCheck): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)));
-  try {
-    return await Promise.race([check().then((reason) => reason ?? 'ok', () => 'down'), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function runCheck(check: ReadinessCheck): Promise<string> {
+  return withTimeout(check().then((reason) => reason ?? 'ok', () => 'down'), CHECK_TIMEOUT_MS, () => 'timeout');
 }

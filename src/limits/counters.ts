@@ -3,7 +3,7 @@ import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
 
 /** Every limit counts over this window: "per minute". */
-export const WINDOW_SECONDS = 60;
+const WINDOW_SECONDS = 60;
 
 /** A Redis call slower than this counts in this process's memory instead. */
 const REDIS_TIMEOUT_MS = 1000;

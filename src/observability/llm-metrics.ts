@@ -4,12 +4,7 @@ import type { Metrics } from './metrics.js';
 /** The LLM client, measured: each call's duration and outcome, its time to first token, its tokens. */
 export function instrumentLlm(llm: LlmClient, metrics: Metrics): LlmClient {
   return {
-    get configured() {
-      return llm.configured;
-    },
-    get defaultModel() {
-      return llm.defaultModel;
-    },
+    ...llm,
     async complete(request, options) {
       const started = performance.now();
       let first = true;

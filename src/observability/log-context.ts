@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage as activities } from '@temporalio/activity';
 import { MESSAGE_WORKFLOW_PREFIX } from '../../workflows/contracts.js';
 
 const requests = new AsyncLocalStorage<{ reqId: string }>();
@@ -22,12 +22,8 @@ export function logContext(): object {
 }
 
 function activityContext(): object | undefined {
-  let info: Context['info'];
-  try {
-    info = Context.current().info;
-  } catch {
-    return undefined; // not inside an activity
-  }
+  const info = activities.getStore()?.info;
+  if (!info) return undefined; // not inside an activity
   if (!info.workflowExecution) return { activity: info.activityType, attempt: info.attempt };
   const { workflowId, runId } = info.workflowExecution;
   return {

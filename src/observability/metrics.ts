@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from '../lib/timeout.js';
 
 /** How long a scrape waits for one gauge's refresh (a database read) before leaving it out. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -17,18 +18,9 @@ export function createMetrics() {
     registry,
     /** Adds a gauge refresh run before each scrape; one that fails leaves its gauge reset (absent). */
     probe(refresh: () => Promise<void> | void, gauge: Gauge) {
-      probes.push(async () => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          // A scrape never waits on a hung database: the gauge is left out instead.
-          const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS)));
-          await Promise.race([refresh(), late]);
-        } catch {
-          gauge.reset();
-        } finally {
-          clearTimeout(timer);
-        }
-      });
+      // A scrape never waits on a hung database: the gauge is left out instead.
+      const leaveOut = () => gauge.reset();
+      probes.push(() => withTimeout(Promise.resolve().then(refresh), PROBE_TIMEOUT_MS, leaveOut).catch(leaveOut));
     },
     async collect(): Promise<string> {
       await Promise.all(probes.map((refresh) => refresh()));

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { messageWorkflowId, PREDECESSOR_DONE_SIGNAL, type MessageFlowInput } from '../../workflows/contracts.js';
 import type { Logger } from '../logger.js';
-import { TemporalUnavailableError, type TemporalLink } from './link.js';
+import type { TemporalLink } from './link.js';
 import { ChatbotIdKey, ConversationIdKey } from './search-attributes.js';
 
 export interface FlowStarterOptions {
@@ -36,8 +36,7 @@ export type StartMessageFlow = (input: MessageFlowInput, options?: { retry?: boo
  */
 export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOptions): StartMessageFlow {
   return async (input, { retry = false } = {}) => {
-    const client = temporal.current()?.client;
-    if (!client) throw new TemporalUnavailableError(temporal.address);
+    const client = temporal.client();
     try {
       await client.withDeadline(Date.now() + options.timeoutMs, () =>
         client.workflow.start('MessageWorkflow', {

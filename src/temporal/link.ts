@@ -14,6 +14,8 @@ export interface TemporalLink {
   readonly address: string;
   /** The session once connected; undefined while Temporal has not answered yet. */
   current(): TemporalSession | undefined;
+  /** The client once connected; throws TemporalUnavailableError while Temporal has not answered yet. */
+  client(): Client;
   /** Resolves once connected; rejects if the link is closed first. */
   readonly ready: Promise<TemporalSession>;
   close(): Promise<void>;
@@ -64,6 +66,10 @@ export function connectTemporal(options: { address: string; namespace: string; l
   return {
     address,
     current: () => session,
+    client() {
+      if (!session) throw new TemporalUnavailableError(address);
+      return session.client;
+    },
     ready,
     async close() {
       closed = true;

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { anyCause } from '../lib/causes.js';
 import { FailureTypes } from '../../workflows/contracts.js';
 import type { Logger } from '../logger.js';
 import { deleteExpiredKeys } from '../modules/messages/idempotency.store.js';
@@ -98,10 +99,9 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
 
 /** gRPC UNAVAILABLE / DEADLINE_EXCEEDED anywhere in the chain: Temporal itself is out of reach. */
 function isTemporalUnreachable(err: unknown): boolean {
-  for (let current = err, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+  return anyCause(err, (current) => {
     if (current instanceof TemporalUnavailableError) return true;
     const code = (current as { code?: unknown }).code;
-    if (code === 14 || code === 4) return true;
-  }
-  return false;
+    return code === 14 || code === 4;
+  });
 }

@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import type { LogLevel as SdkLogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import { IllegalStateError } from '@temporalio/common';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+import { freePort } from '../lib/free-port.js';
 import type { Logger, LogLevel } from '../logger.js';
 import { messageOf } from '../observability/log-context.js';
 
@@ -19,12 +19,13 @@ let installed: { metricsUrl?: string } | undefined;
  */
 export async function installTemporalRuntime(level: LogLevel, logger: Logger, metricsBindAddress?: string): Promise<string | undefined> {
   if (installed) return installed.metricsUrl;
-  const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'error' || level === 'silent' ? 'ERROR' : 'WARN';
-  const bindAddress = metricsBindAddress ?? `127.0.0.1:${await freeLoopbackPort()}`;
+  const sdkLevel = level === 'debug' ? 'debug' : level === 'error' || level === 'silent' ? 'error' : 'warn';
+  const bindAddress = metricsBindAddress ?? `127.0.0.1:${await freePort()}`;
+  const sdk = sdkLogger(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel }));
   const options = (withMetrics: boolean): RuntimeOptions => ({
-    logger: sdkLogger(logger.child({ component: 'temporal-sdk' }, { level: sdkLevel === 'WARN' ? 'warn' : sdkLevel === 'DEBUG' ? 'debug' : 'error' })),
+    logger: sdk,
     telemetryOptions: {
-      logging: { filter: { core: sdkLevel, other: 'ERROR' }, forward: {} },
+      logging: { filter: { core: sdkLevel.toUpperCase() as Uppercase<typeof sdkLevel>, other: 'ERROR' }, forward: {} },
       ...(withMetrics && { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } } }),
     },
     shutdownSignals: [],
@@ -59,12 +60,4 @@ function sdkLogger(logger: Logger): SdkLogger {
     warn: (message, meta) => log('WARN', message, meta),
     error: (message, meta) => log('ERROR', message, meta),
   };
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

@@ -13,7 +13,7 @@ export interface FlowLinks {
   flows(conversationId: string): string | null;
 }
 
-export const NO_FLOW_LINKS: FlowLinks = { flow: () => null, flows: () => null };
+const NO_FLOW_LINKS: FlowLinks = { flow: () => null, flows: () => null };
 
 /** `<ui>/namespaces/<ns>/workflows/<workflowId>` and `<ui>/namespaces/<ns>/workflows?query=ConversationId="<id>"`. */
 export function createFlowLinks(uiUrl: string | undefined, namespace: string): FlowLinks {

@@ -8,7 +8,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const workflowsDir = fileURLToPath(new URL('../../workflows/', import.meta.url));
 export const workflowsPath = join(workflowsDir, 'index.ts');
 /** Bundled with the workflows: reports each flow's outcome to the worker's metrics (a sink). */
-export const workflowInterceptorModules = [join(workflowsDir, 'flow-metrics.interceptors.ts')];
+const workflowInterceptorModules = [join(workflowsDir, 'flow-metrics.interceptors.ts')];
 
 /** Bundles the workflow code (webpack) in this process. */
 export async function buildWorkflowBundle(): Promise<{ code: string }> {

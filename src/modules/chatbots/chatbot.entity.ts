@@ -15,7 +15,6 @@ export interface WebhookSettings {
   url: string;
   secret: string;
 }
-export type OnFailure = (typeof ON_FAILURE)[number];
 
 /** A customer's bot: its prompt and model settings drive every reply of its conversations. */
 export const Chatbot = defineEntity({

@@ -2,9 +2,9 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
-import { markDone } from './turns.store.js';
 import type { FlowLinks } from '../../temporal/ui-links.js';
-import { Message, messageLinks, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
+import { Message, messageLinks, toMessageDto, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
+import { markDone } from './turns.store.js';
 
 export interface NewMessage {
   id?: string;
@@ -138,28 +138,14 @@ export async function refillFailedReply(
   metadata: Record<string, unknown>,
   links: FlowLinks,
 ): Promise<MessageDto | undefined> {
-  const rows = await em.execute<{ id: string; conversation_id: string; seq: number; role: MessageDto['role']; metadata: Record<string, unknown>; reply_to_id: string | null; created_at: Date; updated_at: Date }[]>(
+  const [row] = await em.execute(
     `update message set content = ?, delivery_status = 'PENDING', updated_at = now(),
             metadata = ?::jsonb || jsonb_build_object('previousError', metadata -> 'error')
       where id = ? and delivery_status = 'FAILED'
-      returning id, conversation_id, seq, role, metadata, reply_to_id, created_at, updated_at`,
+      returning *`,
     [content, JSON.stringify(metadata), replyId],
   );
-  const row = rows[0];
-  return (
-    row && {
-      id: row.id,
-      conversationId: row.conversation_id,
-      seq: Number(row.seq),
-      role: row.role,
-      content,
-      deliveryStatus: 'PENDING',
-      metadata: row.metadata,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-      links: messageLinks({ id: row.id, role: row.role, replyToId: row.reply_to_id }, links),
-    }
-  );
+  return row && toMessageDto(em.map(Message, row), links);
 }
 
 /** Keeps the channel's id of a message (a wamid): on the row, for status updates, and in its metadata. */
