@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.js';
+import { freePort } from '../support/ports.js';
 import { testEnv } from '../support/env.js';
 import { startFakeLlm, usageOf } from '../support/fake-llm.js';
 import { connectSocket, settledHistory, startScenario, startTestApp, tokenFor, apiClient, createChatbot, waitFor, type Scenario } from '../support/harness.js';
@@ -146,12 +147,7 @@ describe('outbox lag', () => {
   });
 
   it('grows while Temporal is unreachable and an accepted message waits in the outbox', async () => {
-    const deadPort = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const deadPort = await freePort();
     // A database of its own: no other suite's sweeper may start this message's flow.
     db = await createScratchDatabase('outbox_lag');
     app = await startTestApp({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` });
