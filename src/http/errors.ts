@@ -15,7 +15,7 @@ export interface Problem {
 }
 
 /** How long a client should wait before retrying a request that met a database outage. */
-const RETRY_AFTER_SECONDS = 5;
+export const RETRY_AFTER_SECONDS = 5;
 
 /** What a client is told for errors raised by Koa middleware (http-errors), by status. */
 const MIDDLEWARE_DETAILS: Record<number, string> = {
@@ -25,7 +25,7 @@ const MIDDLEWARE_DETAILS: Record<number, string> = {
   415: 'Unsupported media type, charset or Content-Encoding (send application/json, UTF-8; gzip, deflate and br are accepted)',
 };
 
-const problem = (status: number, detail: string): Problem => ({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail });
+export const problem = (status: number, detail: string): Problem => ({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail });
 
 /** RFC 9457 problem for any error; 5xx never carries internals. */
 function toProblem(err: unknown): Problem {

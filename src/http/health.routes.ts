@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Readiness } from '../health/readiness.js';
+import { problem, RETRY_AFTER_SECONDS } from './errors.js';
 
 /**
  * GET /health: liveness (the process answers). GET /health/ready: readiness, 503 problem+json
@@ -19,9 +20,9 @@ export function healthRoutes(readiness: Readiness): Router {
     }
     const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
     ctx.status = 503;
-    ctx.set('Retry-After', '5');
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
     ctx.type = 'application/problem+json';
-    ctx.body = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: `Not ready: ${failing.join(', ')}`, checks };
+    ctx.body = { ...problem(503, `Not ready: ${failing.join(', ')}`), checks };
   });
   return router;
 }

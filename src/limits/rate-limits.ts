@@ -64,11 +64,12 @@ export function createRateLimits(options: {
   /** Told of every refusal (for metrics). */
   onRefused?: (scope: LimitScope) => void;
 }): RateLimits {
-  const counter = (scope: LimitScope) => ({ scope, counter: createCounter(scope, { redis: options.redis, keyPrefix: options.keyPrefix, logger: options.logger }) });
+  const counter = (scope: LimitScope, redis = options.redis) => ({ scope, counter: createCounter(scope, { redis, keyPrefix: options.keyPrefix, logger: options.logger }) });
   const users = counter('user');
   const chatbots = counter('chatbot');
   const customers = counter('customer');
-  const sockets = counter('socket');
+  // A connection lives in one process: its events are counted there, with no Redis round trip per event.
+  const sockets = counter('socket', undefined);
   const { defaults } = options;
 
   const budgetsOf = (scope: SendScope): Budget[] => {

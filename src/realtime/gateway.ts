@@ -6,7 +6,7 @@ import { verifyToken } from '../auth/tokens.js';
 import { AppError, forbidden, notFound, TooManyRequests } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../logger.js';
-import { Chatbot } from '../modules/chatbots/chatbot.entity.js';
+import { findOwnedChatbot } from '../modules/chatbots/chatbot.store.js';
 import { findVisibleConversation } from '../modules/conversations/conversation.store.js';
 import { Message } from '../modules/messages/message.entity.js';
 import { advanceStatus } from '../modules/messages/message.store.js';
@@ -83,8 +83,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
       const target = subscriptionPayload.parse(payload);
       if ('chatbotId' in target) {
         if (socket.data.widget) throw forbidden('A widget token can only subscribe to its end user’s conversations');
-        const chatbot = await deps.orm.em.fork().findOne(Chatbot, { id: target.chatbotId, customerId: socket.data.customerId, deletedAt: null });
-        if (!chatbot) throw notFound('Chatbot');
+        await findOwnedChatbot(deps.orm.em.fork(), socket.data.customerId, target.chatbotId);
         await socket.join(chatbotRoom(target.chatbotId));
         return target;
       }

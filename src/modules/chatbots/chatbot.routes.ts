@@ -1,9 +1,9 @@
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { notFound } from '../../errors.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse, uuidParam } from '../../http/validate.js';
 import { Chatbot, toChatbotDto } from './chatbot.entity.js';
+import { findOwnedChatbot } from './chatbot.store.js';
 import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } from './chatbot.schemas.js';
 
 /**
@@ -13,12 +13,6 @@ import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } fro
  */
 export function chatbotRoutes(orm: MikroORM): Router {
   const router = new Router({ prefix: '/chatbots' });
-  const owned = async (em: EntityManager, id: string, customerId: string) => {
-    const chatbot = await em.findOne(Chatbot, { id, customerId, deletedAt: null });
-    if (!chatbot) throw notFound('Chatbot');
-    return chatbot;
-  };
-
   router.post('/', async (ctx) => {
     const input = parse(createChatbotSchema, ctx.request.body);
     const em = orm.em.fork();
@@ -40,14 +34,14 @@ export function chatbotRoutes(orm: MikroORM): Router {
 
   router.get('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
-    ctx.body = { data: toChatbotDto(await owned(orm.em.fork(), id, ctx.state.customerId)) };
+    ctx.body = { data: toChatbotDto(await findOwnedChatbot(orm.em.fork(), ctx.state.customerId, id)) };
   });
 
   router.patch('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
     const changes = parse(updateChatbotSchema, ctx.request.body);
     const em = orm.em.fork();
-    const chatbot = await owned(em, id, ctx.state.customerId);
+    const chatbot = await findOwnedChatbot(em, ctx.state.customerId, id);
     // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was.
     em.assign(chatbot, { ...changes, ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }) });
     await em.flush();
@@ -57,7 +51,7 @@ export function chatbotRoutes(orm: MikroORM): Router {
   router.delete('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
     const em = orm.em.fork();
-    const chatbot = await owned(em, id, ctx.state.customerId);
+    const chatbot = await findOwnedChatbot(em, ctx.state.customerId, id);
     chatbot.deletedAt = new Date();
     await em.flush();
     ctx.status = 204;

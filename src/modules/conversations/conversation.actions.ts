@@ -24,10 +24,9 @@ export function createConversationActions({ publisher, links }: { publisher: Pub
     const { to, from, reason: defaultReason } = TRANSITIONS[action];
     const conversation = await findOwnedConversation(em, customerId, conversationId);
     if (conversation.status !== to) {
-      const change = await changeStatus(em, conversationId, to, from);
-      if (!change?.changed && change?.status !== to) {
-        throw conflict(`A ${(change?.status ?? conversation.status).toLowerCase()} conversation cannot be ${PAST[action]}`);
-      }
+      // Found just above, and conversations are never deleted: the change has a row to report.
+      const change = (await changeStatus(em, conversationId, to, from))!;
+      if (!change.changed && change.status !== to) throw conflict(`A ${change.status.toLowerCase()} conversation cannot be ${PAST[action]}`);
       if (change.changed) publisher.conversationStatus({ conversationId, chatbotId: change.chatbotId, status: to, reason: reason ?? defaultReason });
       await em.refresh(conversation);
     }

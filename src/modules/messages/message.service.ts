@@ -7,7 +7,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
 import type { FlowLinks } from '../../temporal/ui-links.js';
-import { Chatbot } from '../chatbots/chatbot.entity.js';
+import { findOwnedChatbot } from '../chatbots/chatbot.store.js';
 import { toConversationDto, whatsAppWindow, type Channel, type IConversation } from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
 import { Message, toMessageDto, type MessageDto } from './message.entity.js';
@@ -51,8 +51,7 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
 
   /** The full path: opens the conversation when needed, and says exactly what is wrong (404, 409). */
   const appendFully = async (tx: EntityManager, customerId: string, input: SendMessageInput): Promise<AppendedUserMessage> => {
-    const chatbot = await tx.findOne(Chatbot, { id: input.chatbotId, customerId, deletedAt: null });
-    if (!chatbot) throw notFound('Chatbot');
+    const chatbot = await findOwnedChatbot(tx, customerId, input.chatbotId);
     const conversation = input.conversationId ? await continueConversation(tx, customerId, input) : await findOrOpenConversation(tx, input);
     const message = await appendMessage(tx, { conversationId: conversation.id, role: 'USER', content: input.content, deliveryStatus: 'SENT', metadata: input.metadata });
     const at = message.createdAt.toISOString();

@@ -30,7 +30,8 @@ export function decideRoute(input: { conversationStatus: ConversationStatus; con
       ...(action.text !== undefined && { text: action.text }),
     };
   }
-  return { myTurn: true, responder: 'LLM', ...(failurePlan(chatbot) && { onFailure: failurePlan(chatbot) }) };
+  const onFailure = failurePlan(chatbot);
+  return { myTurn: true, responder: 'LLM', ...(onFailure && { onFailure }) };
 }
 
 function failurePlan(chatbot: RoutingChatbot): FailurePlan | undefined {

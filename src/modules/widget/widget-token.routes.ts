@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { signWidgetToken } from '../../auth/tokens.js';
-import { notFound } from '../../errors.js';
 import { parse } from '../../http/validate.js';
-import { Chatbot } from '../chatbots/chatbot.entity.js';
+import { findOwnedChatbot } from '../chatbots/chatbot.store.js';
 import { mintWidgetTokenSchema } from './widget-token.schemas.js';
 
 /**
@@ -14,8 +13,7 @@ export function widgetTokenRoutes(orm: MikroORM, jwtSecret: string): Router {
   const router = new Router({ prefix: '/widget-tokens' });
   router.post('/', async (ctx) => {
     const { chatbotId, externalUserId, ttlSeconds } = parse(mintWidgetTokenSchema, ctx.request.body);
-    const chatbot = await orm.em.fork().findOne(Chatbot, { id: chatbotId, customerId: ctx.state.customerId, deletedAt: null });
-    if (!chatbot) throw notFound('Chatbot');
+    await findOwnedChatbot(orm.em.fork(), ctx.state.customerId, chatbotId);
     ctx.status = 201;
     ctx.body = { data: signWidgetToken(jwtSecret, ctx.state.customerId, { chatbotId, externalUserId }, ttlSeconds) };
   });
