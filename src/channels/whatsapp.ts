@@ -21,16 +21,20 @@ interface GraphError {
  * reply fails as OutsideCustomerServiceWindow without calling Meta.
  */
 export function createWhatsAppChannel({ graphApiBaseUrl }: { graphApiBaseUrl: string }): ChannelAdapter {
+  /** `POST {base}/{phoneNumberId}/messages` with the number's access token. */
+  const postMessages = (settings: { phoneNumberId: string; accessToken: string }, payload: Record<string, unknown>) =>
+    fetch(`${graphApiBaseUrl}/${settings.phoneNumberId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${settings.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', ...payload }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+
   return {
     async acknowledge(message, conversation) {
       const settings = conversation.chatbot.whatsapp;
       if (!settings || !message.externalId) return;
-      const response = await fetch(`${graphApiBaseUrl}/${settings.phoneNumberId}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${settings.accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: message.externalId, typing_indicator: { type: 'text' } }),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
+      const response = await postMessages(settings, { status: 'read', message_id: message.externalId, typing_indicator: { type: 'text' } });
       await response.body?.cancel().catch(() => undefined);
       if (!response.ok) throw new Error(`WhatsApp answered HTTP ${response.status} to the read receipt`);
     },
@@ -48,17 +52,11 @@ export function createWhatsAppChannel({ graphApiBaseUrl }: { graphApiBaseUrl: st
       }
       let response: Response;
       try {
-        response = await fetch(`${graphApiBaseUrl}/${settings.phoneNumberId}/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${settings.accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            messaging_product: 'whatsapp',
-            recipient_type: 'individual',
-            to: conversation.externalUserId,
-            type: 'text',
-            text: { preview_url: false, body: message.content },
-          }),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+        response = await postMessages(settings, {
+          recipient_type: 'individual',
+          to: conversation.externalUserId,
+          type: 'text',
+          text: { preview_url: false, body: message.content },
         });
       } catch {
         throw transient('The WhatsApp Cloud API could not be reached');
