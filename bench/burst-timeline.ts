@@ -13,6 +13,7 @@ import { connectFlows } from './lib/flows.js';
 import { digest, explain } from './lib/timeline.js';
 import { burstPhase } from './phases/burst.js';
 import { withBenchSession } from './phases/context.js';
+import { jsonLines } from '../test/support/app-process.js';
 
 const [conversations = 50, perConversation = 10] = process.argv.slice(2).map(Number);
 await withBenchSession(async (ctx) => {
@@ -29,12 +30,12 @@ await withBenchSession(async (ctx) => {
   const cpu = stop();
   console.log(`burst: ${burst.perSecond.toFixed(1)} msg/s in ${burst.seconds.toFixed(1)} s; e2e ${JSON.stringify(burst.e2e)}`);
   console.log('CPU during the burst case:', JSON.stringify(cpu));
-  const logged = ctx.app.output().split('\n').filter((line) => /"level":"(info|warn|error)"/.test(line));
+  const logged = jsonLines(ctx.app.output()).filter((line) => ['info', 'warn', 'error'].includes(line.level));
   const byMessage = new Map<string, number>();
-  for (const line of logged) byMessage.set(JSON.parse(line).message, (byMessage.get(JSON.parse(line).message) ?? 0) + 1);
+  for (const { msg } of logged) byMessage.set(msg, (byMessage.get(msg) ?? 0) + 1);
   console.log('app log lines by message:', Object.fromEntries(byMessage));
   const flows = await connectFlows(ctx.app.temporalAddress);
-  const explained = await explain(ctx.app.db, flows, samples, logged.join('\n'));
+  const explained = await explain(ctx.app.db, flows, samples, logged.map((line) => JSON.stringify(line)).join('\n'));
   await flows.close();
   console.log(JSON.stringify(digest(explained), null, 1));
   if (process.env.TIMELINE_OUT) writeFileSync(process.env.TIMELINE_OUT, JSON.stringify(explained));

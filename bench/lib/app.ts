@@ -6,7 +6,7 @@ import pg from 'pg';
 import { startAppProcess } from '../../test/support/app-process.js';
 import { freePort } from '../../test/support/ports.js';
 
-export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // Random per run: the product refuses short or well-known secrets.
 export const JWT_SECRET = randomBytes(48).toString('base64url');
 

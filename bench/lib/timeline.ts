@@ -10,7 +10,7 @@ export interface ClientSample {
   replyAt: number;
 }
 
-export const PHASES = ['accept', 'start', 'queued', 'route', 'waitTurn', 'generate', 'publish'] as const;
+const PHASES = ['accept', 'start', 'queued', 'route', 'waitTurn', 'generate', 'publish'] as const;
 type Phase = (typeof PHASES)[number];
 
 /**
@@ -64,7 +64,7 @@ export async function explain(db: pg.Pool, flows: Flows, samples: ClientSample[]
 
 const count = (events: FlowEvent[], type: string) => events.filter((e) => e.type === type).length;
 
-export type Explained = Awaited<ReturnType<typeof explain>>[number];
+type Explained = Awaited<ReturnType<typeof explain>>[number];
 
 /** A printable digest: phase percentiles for all messages and for the slowest tenth, and what marks the slow ones. */
 export function digest(explained: Explained[]) {

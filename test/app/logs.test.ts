@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logger.js';
-import { splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
+import { jsonLines, splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
 import { testEnv } from '../support/env.js';
 import { startFakeLlm } from '../support/fake-llm.js';
 import { apiClient, createChatbot, settledHistory, tokenFor, waitFor } from '../support/harness.js';
-
-/** The JSON lines of a process's output (its start-up banner is plain text). */
-function jsonLines(output: string): Record<string, any>[] {
-  return output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, any>);
-}
 
 let app: AppProcess | undefined;
 const closers: (() => Promise<unknown>)[] = [];

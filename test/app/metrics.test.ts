@@ -3,35 +3,20 @@ import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
+import { jsonLines, splitRoleEnv, startAppProcess, type AppProcess } from '../support/app-process.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.js';
+import { metricKey, parseMetrics } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
 import { testEnv } from '../support/env.js';
 import { startFakeLlm, usageOf } from '../support/fake-llm.js';
 import { connectSocket, settledHistory, startScenario, startTestApp, tokenFor, apiClient, createChatbot, waitFor, type Scenario } from '../support/harness.js';
-
-/** Prometheus text → `name{k="v",…}` → value, labels sorted so lookups do not depend on order. */
-function parse(text: string): Map<string, number> {
-  const series = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!match) continue;
-    const labels = [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => `${k}="${v}"`).sort();
-    series.set(`${match[1]}{${labels.join(',')}}`, Number(match[3]));
-  }
-  return series;
-}
-
-const key = (name: string, labels: Record<string, string> = {}) =>
-  `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',')}}`;
 
 async function scrape(baseUrl: string): Promise<{ text: string; series: Map<string, number> }> {
   const res = await fetch(`${baseUrl}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   const text = await res.text();
-  return { text, series: parse(text) };
+  return { text, series: parseMetrics(text) };
 }
 
 const SYSTEM_PROMPT = 'Be brief and kind.';
@@ -47,7 +32,7 @@ afterAll(async () => {
 describe('GET /metrics', () => {
   it('counts a send, its reply and its LLM call; a failure by type; a retry; and serves the SDK worker metrics', async () => {
     const base = (await scrape(s.app.url)).series;
-    const at = (series: Map<string, number>, name: string, labels?: Record<string, string>) => series.get(key(name, labels)) ?? 0;
+    const at = (series: Map<string, number>, name: string, labels?: Record<string, string>) => series.get(metricKey(name, labels)) ?? 0;
     const delta = (series: Map<string, number>, name: string, labels?: Record<string, string>) => at(series, name, labels) - at(base, name, labels);
     const replied = { outcome: 'REPLIED', failure_type: 'none', channel: 'WIDGET' };
     const rejected = { outcome: 'FAILED', failure_type: 'LlmRejected', channel: 'WIDGET' };
@@ -127,7 +112,7 @@ describe('GET /metrics', () => {
   });
 
   it('gauges the sockets connected to this API process', async () => {
-    const gauge = async () => (await scrape(s.app.url)).series.get(key('chatflow_sockets_connected'));
+    const gauge = async () => (await scrape(s.app.url)).series.get(metricKey('chatflow_sockets_connected'));
     expect(await gauge()).toBe(0);
     const sockets = [await connectSocket(s.app.url, s.token), await connectSocket(s.app.url, s.token)];
     expect(await gauge()).toBe(2);
@@ -151,7 +136,7 @@ describe('outbox lag', () => {
     // A database of its own: no other suite's sweeper may start this message's flow.
     db = await createScratchDatabase('outbox_lag');
     app = await startTestApp({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` });
-    const lagNow = async () => (await scrape(app!.url)).series.get(key('chatflow_outbox_lag_seconds'));
+    const lagNow = async () => (await scrape(app!.url)).series.get(metricKey('chatflow_outbox_lag_seconds'));
     expect(await lagNow()).toBe(0);
     const api = apiClient(app.url, tokenFor(`outbox-lag-${crypto.randomUUID()}`));
     const bot = await createChatbot(api);
@@ -194,9 +179,9 @@ describe('the SDK exporter’s port taken', () => {
     const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'still there?', channel: 'WIDGET' } });
     expect((await settledHistory(api, sent.body.data.conversation.id, 2)).map((m) => [m.role, m.deliveryStatus])).toEqual([['USER', 'SENT'], ['ASSISTANT', 'SENT']]);
     const { text, series } = await scrape(proc.url);
-    expect(series.get(key('chatflow_sends_accepted_total', { channel: 'WIDGET', role: 'USER' }))).toBe(1);
+    expect(series.get(metricKey('chatflow_sends_accepted_total', { channel: 'WIDGET', role: 'USER' }))).toBe(1);
     expect(text).not.toMatch(/^temporal_/m);
-    const lines = proc.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const lines = jsonLines(proc.output());
     expect(lines.filter((l) => /Prometheus exporter could not start/.test(l.msg))).toEqual([
       expect.objectContaining({ level: 'warn', bindAddress: taken, err: expect.objectContaining({ message: expect.stringMatching(/address.*in use/i) }) }),
     ]);
@@ -232,7 +217,7 @@ describe('an LLM server that refuses stream_options', () => {
     ]);
     expect(llm.requests.map((r) => r.includeUsage)).toEqual([true, false, false]);
     const { series } = await scrape(app.url);
-    expect(series.get(key('chatflow_llm_tokens_total', { kind: 'prompt' })) ?? 0).toBe(0);
-    expect(series.get(key('chatflow_llm_request_duration_seconds_count', { outcome: 'ok' }))).toBe(2);
+    expect(series.get(metricKey('chatflow_llm_tokens_total', { kind: 'prompt' })) ?? 0).toBe(0);
+    expect(series.get(metricKey('chatflow_llm_request_duration_seconds_count', { outcome: 'ok' }))).toBe(2);
   });
 });

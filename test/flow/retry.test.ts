@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { metricValue } from '../support/metrics.js';
 import { messageFlow, settledHistory, startScenario, tokenFor, apiClient, waitFor, type Scenario } from '../support/harness.js';
 
 let scenario: Scenario;
@@ -11,10 +12,7 @@ afterAll(async () => {
 });
 
 /** Retries that started a new attempt, as /metrics counts them. */
-async function retriesCounted(): Promise<number> {
-  const text = await (await fetch(`${scenario.app.url}/metrics`)).text();
-  return Number(/^chatflow_retries_accepted_total\{channel="WIDGET"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-}
+const retriesCounted = () => metricValue(scenario.app.url, 'chatflow_retries_accepted_total', { channel: 'WIDGET' });
 
 /** A conversation whose second message's answer failed at the LLM (a 400). */
 async function failedAnswer() {

@@ -105,6 +105,7 @@ async function openConversation(chatbotId: string, target = main()) {
 /** The `message` event of a reply: the stored row as it was saved (PENDING, before delivery). */
 const published = (row: any) => onSocket({ ...row, deliveryStatus: 'PENDING', updatedAt: expect.any(String) });
 const sent = (row: any) => ({ messageId: row.id, conversationId: row.conversationId, status: 'SENT' });
+const typing = (conversationId: string, isTyping: boolean) => ['typing', { conversationId, isTyping }];
 
 describe('rules answer before the LLM', () => {
   it('a keyword rule replies with its text, without any LLM request', async () => {
@@ -318,11 +319,10 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
       [3, 'USER', 'anything', 'SENT', {}],
       [4, 'ASSISTANT', fallbackReply, 'SENT', { fallback: true, reason: 'LlmRejected' }],
     ]);
-    const typing = (isTyping: boolean) => ['typing', { conversationId: c.conversationId, isTyping }];
     expect(await c.events()).toEqual([
       ['message', onSocket(asked.message)],
-      typing(true),
-      typing(false),
+      typing(c.conversationId, true),
+      typing(c.conversationId, false),
       ['message', published(reply)],
       ['message:status', sent(reply)],
     ]);
@@ -336,11 +336,10 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
     const asked = await c.send('anything');
     const reason = 'the bot could not answer (LlmRejected)';
     expect(await asked.flow.result()).toEqual({ status: 'HANDED_OFF', reason, route: { myTurn: true, responder: 'LLM', onFailure: { action: 'handoff' } } });
-    const typing = (isTyping: boolean) => ['typing', { conversationId: c.conversationId, isTyping }];
     expect(await c.events()).toEqual([
       ['message', onSocket(asked.message)],
-      typing(true),
-      typing(false),
+      typing(c.conversationId, true),
+      typing(c.conversationId, false),
       ['conversation:status', { conversationId: c.conversationId, chatbotId, status: 'HANDOFF', reason }],
     ]);
 
@@ -368,12 +367,11 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
       [3, 'USER', 'anything', 'SENT', {}],
       [4, 'ASSISTANT', '', 'FAILED', { error }],
     ]);
-    const typing = (isTyping: boolean) => ['typing', { conversationId: c.conversationId, isTyping }];
     expect(await c.events()).toEqual([
       ['message', onSocket(asked.message)],
-      typing(true),
-      typing(false),
-      typing(false),
+      typing(c.conversationId, true),
+      typing(c.conversationId, false),
+      typing(c.conversationId, false),
       ['message', onSocket({ ...reply, updatedAt: expect.any(String) })],
       ['message:status', { messageId: reply.id, conversationId: c.conversationId, status: 'FAILED' }],
     ]);

@@ -4,6 +4,7 @@ import { createClient } from 'redis';
 import { TooManyRequests } from '../../src/errors.js';
 import { createRateLimits } from '../../src/limits/rate-limits.js';
 import { createLogger } from '../../src/logger.js';
+import { metricValue } from '../support/metrics.js';
 import {
   apiClient,
   connectSocket,
@@ -53,10 +54,7 @@ async function burst(requests: (() => Promise<ApiResponse>)[]) {
 }
 
 /** The refusals /metrics counts for one limit. */
-async function refusals(limit: string): Promise<number> {
-  const text = await (await fetch(`${scenario.app.url}/metrics`)).text();
-  return Number(new RegExp(`^chatflow_rate_limited_total\\{limit="${limit}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-}
+const refusals = (limit: string) => metricValue(scenario.app.url, 'chatflow_rate_limited_total', { limit });
 
 const repeat = (n: number, status: number) => Array.from({ length: n }, () => status);
 

@@ -17,6 +17,14 @@ export interface SpawnedApp {
   exited: Promise<number | NodeJS.Signals>;
 }
 
+/** The JSON log lines of a process's output (its start-up banner is plain text). */
+export function jsonLines(output: string): Record<string, any>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, any>);
+}
+
 /** Spawns the product the way `npm start` does (node --import tsx src/main.ts), collecting its output. */
 export function spawnApp(env: Record<string, string>, nodeArgs: string[] = [], entry = 'src/main.ts'): SpawnedApp {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
