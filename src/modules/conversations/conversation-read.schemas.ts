@@ -27,14 +27,10 @@ const cursorParam = z
   .string()
   .max(512)
   .transform((value, ctx) => {
-    let decoded: unknown;
+    let decoded: unknown; // stays undefined for anything that is not base64url JSON: refused below
     try {
-      if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error('not base64url');
-      decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: INVALID_CURSOR });
-      return z.NEVER;
-    }
+      if (/^[A-Za-z0-9_-]+$/.test(value)) decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    } catch {}
     const cursor = listingCursorSchema.safeParse(decoded);
     if (!cursor.success) {
       ctx.addIssue({ code: 'custom', message: INVALID_CURSOR });

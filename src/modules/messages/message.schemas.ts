@@ -4,9 +4,12 @@ import { CHANNELS } from '../conversations/conversation.entity.js';
 
 const METADATA_MAX_BYTES = 16 * 1024;
 
+/** The longest message text, in characters (sent, received from a channel, or written by an agent). */
+export const MAX_CONTENT = 8000;
+
 const content = storableText()
   .min(1)
-  .max(8000)
+  .max(MAX_CONTENT)
   .refine((value) => value.trim().length > 0, 'must not be blank');
 
 export const sendMessageSchema = z.strictObject({

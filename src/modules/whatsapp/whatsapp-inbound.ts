@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.js';
 import type { Publisher } from '../../realtime/publisher.js';
 import { publicFailure } from '../messages/failure-reasons.js';
 import { Message, type DeliveryStatus } from '../messages/message.entity.js';
+import { MAX_CONTENT } from '../messages/message.schemas.js';
 import type { MessageService } from '../messages/message.service.js';
 import { advanceStatus } from '../messages/message.store.js';
 
@@ -52,9 +53,9 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
     const media = m.type === 'text' ? undefined : ((m as Record<string, unknown>)[m.type] as { id?: string; caption?: string } | undefined);
     // Not text (image, audio, location…): kept with its type and media id, and answered like any
     // message (rules and the model see "[image]"); never dropped.
-    const content = m.type === 'text' && m.text ? storable(m.text.body) : `[${m.type}]`;
+    const content = (m.type === 'text' && m.text && storable(m.text.body)) || `[${m.type}]`;
     const metadata = m.type === 'text' ? {} : { whatsapp: { type: m.type, ...(media?.id && { mediaId: media.id }), ...(media?.caption && { caption: storable(media.caption) }) } };
-    const { duplicate } = await messages.receive(orm.em.fork(), chatbotId, { channel: 'WHATSAPP', externalUserId: m.from, content: content || `[${m.type}]`, metadata, externalId: m.id });
+    const { duplicate } = await messages.receive(orm.em.fork(), chatbotId, { channel: 'WHATSAPP', externalUserId: m.from, content, metadata, externalId: m.id });
     if (duplicate) logger.debug({ wamid: m.id }, 'WhatsApp redelivered a message already saved');
   };
 
@@ -91,4 +92,4 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
 export type WhatsAppInbound = ReturnType<typeof createWhatsAppInbound>;
 
 /** What Meta sends, kept storable and within a message's length. */
-const storable = (text: string) => toStorableText(text).slice(0, 8000);
+const storable = (text: string) => toStorableText(text).slice(0, MAX_CONTENT);
