@@ -27,7 +27,10 @@ export function classifyLlmError(err: unknown): unknown {
     if (status >= 500 || status === 408 || status === 409) {
       return ApplicationFailure.retryable(`LLM failed (${status}): ${err.message}`, FailureTypes.llmUnavailable);
     }
-    return ApplicationFailure.nonRetryable(`LLM rejected the request (${status}): ${err.message}`, FailureTypes.llmRejected);
+    return ApplicationFailure.nonRetryable(
+      `LLM rejected the request (${status}): ${err.message}`,
+      FailureTypes.llmRejected,
+    );
   }
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   // A socket reset mid-stream (TypeError: terminated, ECONNRESET), an early end, a malformed event:

@@ -33,7 +33,17 @@ export interface LlmActivityDeps {
   links: FlowLinks;
 }
 
-export function createLlmActivities({ orm, publisher, llm, history, reply: bounds, notifyTurn, channels, logger, links }: LlmActivityDeps) {
+export function createLlmActivities({
+  orm,
+  publisher,
+  llm,
+  history,
+  reply: bounds,
+  notifyTurn,
+  channels,
+  logger,
+  links,
+}: LlmActivityDeps) {
   const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn, links });
   return classifiedSteps({
     /**
@@ -55,7 +65,13 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     },
   });
 
-  async function generateReply({ messageId, conversationId, seq, replyId, round = 0 }: GenerateInput): Promise<GenerateResult> {
+  async function generateReply({
+    messageId,
+    conversationId,
+    seq,
+    replyId,
+    round = 0,
+  }: GenerateInput): Promise<GenerateResult> {
     // Three independent reads at once: this is the path to the first token.
     const at = conversationId && seq !== undefined ? { conversationId, messageId, seq } : undefined;
     const [existing, message, earlier] = await Promise.all([
@@ -69,12 +85,15 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     if (existing && !regenerating) return { replyId: existing.id, announced: false };
     if (!message) throw ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
     if (!llm.configured) {
-      throw ApplicationFailure.nonRetryable('No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL', FailureTypes.llmNotConfigured);
+      throw ApplicationFailure.nonRetryable(
+        'No LLM configured: set OPENAI_API_KEY or OPENAI_BASE_URL',
+        FailureTypes.llmNotConfigured,
+      );
     }
     // The user sees the bot at work on the channel itself (WhatsApp: read, typing), without waiting.
-    channels[message.conversation.channel]?.acknowledge?.(message, message.conversation).catch((err) =>
-      logger.warn({ messageId, err: String(err) }, 'could not acknowledge the message on its channel'),
-    );
+    channels[message.conversation.channel]
+      ?.acknowledge?.(message, message.conversation)
+      .catch((err) => logger.warn({ messageId, err: String(err) }, 'could not acknowledge the message on its channel'));
     const coordinates = { conversationId: message.conversation.id, messageId, seq: message.seq };
     const newestFirst = regenerating
       ? await loadHistory(orm.em.fork(), { ...coordinates, upToSeq: regenerating.seq }, history.maxMessages)
@@ -82,7 +101,16 @@ export function createLlmActivities({ orm, publisher, llm, history, reply: bound
     const prompt = buildPrompt(message, boundHistory(newestFirst, message.content.length, history.maxChars));
     const model = message.conversation.chatbot.model ?? llm.defaultModel;
     const attempt = round * LLM_MAX_ATTEMPTS + Context.current().info.attempt;
-    const { text, truncated } = await streamReply({ llm, publisher, message, replyId: regenerating?.id ?? replyId, prompt, model, attempt, bounds });
+    const { text, truncated } = await streamReply({
+      llm,
+      publisher,
+      message,
+      replyId: regenerating?.id ?? replyId,
+      prompt,
+      model,
+      attempt,
+      bounds,
+    });
     return saveAnswer(message, { replyId, content: text, metadata: truncated ? { model, truncated } : { model } });
   }
 }
@@ -113,14 +141,26 @@ async function streamReply({ llm, publisher, message, replyId, prompt, model, at
   const ctx = Context.current();
   const conversationId = message.conversation.id;
   const chatbot = message.conversation.chatbot;
-  const batcher = createDeltaBatcher((index, delta) => publisher.delta({ messageId: replyId, conversationId, attempt, index, delta }));
+  const batcher = createDeltaBatcher((index, delta) =>
+    publisher.delta({ messageId: replyId, conversationId, attempt, index, delta }),
+  );
   publisher.typing(conversationId, true);
   try {
     const completion = await llm.complete(
-      { model, temperature: chatbot.temperature ?? undefined, maxTokens: chatbot.maxTokens ?? bounds.maxTokens, messages: prompt },
-      { signal: ctx.cancellationSignal, maxChars: bounds.maxChars, onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)) },
+      {
+        model,
+        temperature: chatbot.temperature ?? undefined,
+        maxTokens: chatbot.maxTokens ?? bounds.maxTokens,
+        messages: prompt,
+      },
+      {
+        signal: ctx.cancellationSignal,
+        maxChars: bounds.maxChars,
+        onDelta: (delta) => (ctx.heartbeat(), batcher.push(delta)),
+      },
     );
-    if (!completion.text.trim()) throw ApplicationFailure.retryable('LLM returned an empty reply', FailureTypes.llmUnavailable);
+    if (!completion.text.trim())
+      throw ApplicationFailure.retryable('LLM returned an empty reply', FailureTypes.llmUnavailable);
     return completion;
   } catch (err) {
     throw classifyLlmError(err);

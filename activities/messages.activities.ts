@@ -39,10 +39,19 @@ export interface MessageActivityDeps {
   links: FlowLinks;
 }
 
-const notFound = (messageId: string) => ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
+const notFound = (messageId: string) =>
+  ApplicationFailure.nonRetryable(`Message ${messageId} not found`, FailureTypes.messageNotFound);
 
 /** The short database steps of the flow; run as local activities, each safe to repeat. */
-export function createMessageActivities({ orm, publisher, logger, channels, notifyTurn, flowIsOpen, links }: MessageActivityDeps) {
+export function createMessageActivities({
+  orm,
+  publisher,
+  logger,
+  channels,
+  notifyTurn,
+  flowIsOpen,
+  links,
+}: MessageActivityDeps) {
   const finish = createTurnFinisher(orm, notifyTurn);
   const saveAnswer = createAnswerSaver({ orm, publisher, notifyTurn, links });
   const failReply = createReplyFailer({ orm, publisher, logger, finish, links });
@@ -50,7 +59,8 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
   /** Moves the conversation to a human and tells the room and the chatbot's room, once. */
   const handOver = async (em: EntityManager, conversationId: string, reason: string) => {
     const change = await changeStatus(em, conversationId, 'HANDOFF', ['OPEN']);
-    if (change?.changed) publisher.conversationStatus({ conversationId, chatbotId: change.chatbotId, status: 'HANDOFF', reason });
+    if (change?.changed)
+      publisher.conversationStatus({ conversationId, chatbotId: change.chatbotId, status: 'HANDOFF', reason });
   };
 
   /**
@@ -80,10 +90,14 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
     }
     const channel = channels[conversation.channel];
     if (!channel) {
-      throw ApplicationFailure.nonRetryable(`No delivery adapter for the ${conversation.channel} channel in this deployment`, FailureTypes.channelNotConfigured);
+      throw ApplicationFailure.nonRetryable(
+        `No delivery adapter for the ${conversation.channel} channel in this deployment`,
+        FailureTypes.channelNotConfigured,
+      );
     }
     const delivered = await channel.deliver(message, conversation);
-    if (delivered?.externalId && delivered.externalId !== message.externalId) await recordExternalId(em, message.id, delivered.externalId);
+    if (delivered?.externalId && delivered.externalId !== message.externalId)
+      await recordExternalId(em, message.id, delivered.externalId);
     if (await advanceStatus(em, message.id, 'SENT')) {
       publisher.status({ messageId: message.id, conversationId: conversation.id, status: 'SENT' });
     }
@@ -115,7 +129,12 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
       for (const earlier of await findUnfinishedBefore(em, facts.conversationId, facts.seq)) {
         // Unknown (Temporal did not answer): assume open; the next check looks again.
         if (await flowIsOpen(earlier).catch(() => true)) continue;
-        await failReply({ messageId: earlier, replyId: randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
+        await failReply({
+          messageId: earlier,
+          replyId: randomUUID(),
+          type: FailureTypes.flowEnded,
+          reason: 'The flow closed without finishing the message',
+        });
       }
       return decide(em, (await turnFacts(em, messageId))!);
     },
@@ -147,7 +166,8 @@ export function createMessageActivities({ orm, publisher, logger, channels, noti
     async deliver({ messageId, announced }: DeliverInput): Promise<ReplyRef> {
       const em = orm.em.fork();
       const reply = await findReply(em, messageId, { withConversation: true });
-      if (!reply) throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
+      if (!reply)
+        throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
       if (!announced) {
         publisher.message(toMessageDto(reply, links));
         await finish({ messageId });

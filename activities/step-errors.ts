@@ -14,8 +14,10 @@ const UNEXPECTED_ERROR_ATTEMPTS = 8;
 export function classifyStepError(err: unknown): unknown {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  if (isDatabaseUnavailable(err)) return ApplicationFailure.retryable(`Database unavailable (${detail})`, FailureTypes.databaseUnavailable);
-  if (Context.current().info.attempt >= UNEXPECTED_ERROR_ATTEMPTS) return ApplicationFailure.nonRetryable(detail, FailureTypes.internal);
+  if (isDatabaseUnavailable(err))
+    return ApplicationFailure.retryable(`Database unavailable (${detail})`, FailureTypes.databaseUnavailable);
+  if (Context.current().info.attempt >= UNEXPECTED_ERROR_ATTEMPTS)
+    return ApplicationFailure.nonRetryable(detail, FailureTypes.internal);
   return err;
 }
 

@@ -19,16 +19,24 @@ const [conversations = 50, perConversation = 10] = process.argv.slice(2).map(Num
 await withBenchSession(async (ctx) => {
   if (process.env.WITH_CEILING) {
     // The ceiling's burst on the same server just before, for a like-with-like figure on a busy machine.
-    const { burst } = await runCeiling(ctx.app, { CEILING_STARTS: '0', CEILING_E2E: '10', CEILING_BURST: String(conversations * perConversation) });
-    console.log(`ceiling burst: ${burst.perSecond.toFixed(1)} wf/s in ${burst.seconds.toFixed(1)} s; e2e ${JSON.stringify(burst.e2e)}`);
+    const { burst } = await runCeiling(ctx.app, {
+      CEILING_STARTS: '0',
+      CEILING_E2E: '10',
+      CEILING_BURST: String(conversations * perConversation),
+    });
+    console.log(
+      `ceiling burst: ${burst.perSecond.toFixed(1)} wf/s in ${burst.seconds.toFixed(1)} s; e2e ${JSON.stringify(burst.e2e)}`,
+    );
   }
   // The app's tree (with its Temporal dev server), PostgreSQL's (its postmaster) and this client.
   const { rows } = await ctx.app.db.query('select pg_backend_pid() as pid');
-  const postmaster = Number(readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  const postmaster = Number(readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
   const stop = cpuMeter({ app: ctx.app.pid, postgres: postmaster, client: process.pid });
   const { burst, samples } = await burstPhase(ctx, conversations, perConversation);
   const cpu = stop();
-  console.log(`burst: ${burst.perSecond.toFixed(1)} msg/s in ${burst.seconds.toFixed(1)} s; e2e ${JSON.stringify(burst.e2e)}`);
+  console.log(
+    `burst: ${burst.perSecond.toFixed(1)} msg/s in ${burst.seconds.toFixed(1)} s; e2e ${JSON.stringify(burst.e2e)}`,
+  );
   console.log('CPU during the burst case:', JSON.stringify(cpu));
   const logged = jsonLines(ctx.app.output()).filter((line) => ['info', 'warn', 'error'].includes(line.level));
   const byMessage = new Map<string, number>();

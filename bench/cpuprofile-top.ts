@@ -1,8 +1,16 @@
 /** Top self-time functions of a .cpuprofile: `node --import tsx bench/cpuprofile-top.ts FILE [N]`. */
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number }
-const profile = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount: number;
+}
+const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+};
 const self = new Map<string, number>();
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 profile.samples.forEach((id, i) => {
@@ -14,7 +22,7 @@ profile.samples.forEach((id, i) => {
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const byPackage = new Map<string, number>();
 for (const [key, ms] of self) {
-  const pkg = /\s(@?[^/\s]+(?:\/[^/\s]+)?)\//.exec(key)?.[1] ?? key.split('  ')[0]!;
+  const pkg = /\s(@?[^/\s]+(?:\/[^/\s]+)?)\//.exec(key)?.[1] ?? key.split('  ')[0];
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
 }
 console.log(`total ${total.toFixed(0)} ms sampled`);

@@ -12,7 +12,9 @@ await withBenchSession(async (ctx) => {
   console.log(`idle: ${ctx.app.rssMiB()} MiB`);
   for (let round = 1; round <= rounds; round++) {
     const { burst } = await burstPhase(ctx, 50, 10);
-    console.log(`after burst ${round} (${burst.messages} messages, ${burst.perSecond.toFixed(1)}/s): ${ctx.app.rssMiB()} MiB`);
+    console.log(
+      `after burst ${round} (${burst.messages} messages, ${burst.perSecond.toFixed(1)}/s): ${ctx.app.rssMiB()} MiB`,
+    );
   }
   for (const seconds of [30, 60]) {
     await sleep(30_000);

@@ -63,7 +63,10 @@ async function main() {
   const ctx = await createBenchContext(app, llm, log);
   try {
     log('ceiling (bare engine, same Temporal server and database)…');
-    results.ceiling = await runCeiling(app, quick ? { CEILING_STARTS: '50', CEILING_E2E: '30', CEILING_BURST: '100' } : {});
+    results.ceiling = await runCeiling(
+      app,
+      quick ? { CEILING_STARTS: '50', CEILING_E2E: '30', CEILING_BURST: '100' } : {},
+    );
     log('accept…');
     results.accept = await acceptPhase(ctx, quick ? 30 : 100, quick ? 50 : 200, quick ? 5 : 30);
     log('end to end…');
@@ -102,8 +105,10 @@ async function main() {
   };
   results.targets = {
     'accept p50 <= 1.5x ceiling insert+start, idle vs idle': results.ratios.acceptIdleP50VsInsertAndStartIdle <= 1.5,
-    'accept p50 <= 1.5x ceiling insert+start, backlog vs backlog': results.ratios.acceptBacklogP50VsInsertAndStartBacklog <= 1.5,
-    'e2e p50 (send -> reply event -> send) <= 1.0x ceiling 3-activity workflow': results.ratios.e2eP50VsThreeActivityWorkflow <= 1.0,
+    'accept p50 <= 1.5x ceiling insert+start, backlog vs backlog':
+      results.ratios.acceptBacklogP50VsInsertAndStartBacklog <= 1.5,
+    'e2e p50 (send -> reply event -> send) <= 1.0x ceiling 3-activity workflow':
+      results.ratios.e2eP50VsThreeActivityWorkflow <= 1.0,
     'burst throughput >= 0.8x ceiling': results.ratios.burstThroughputVsCeiling >= 0.8,
     'burst e2e p99 <= 1.5x ceiling': results.ratios.burstE2eP99VsCeiling <= 1.5,
     'cursor reads p99 < 10 ms at depth': cursorP99 < 10,
@@ -120,7 +125,10 @@ async function main() {
   };
 
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`, import.meta.url);
+  const file = new URL(
+    `./results/${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`,
+    import.meta.url,
+  );
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
   log(`results: ${fileURLToPath(file)}`);
@@ -129,30 +137,90 @@ async function main() {
 function printTable(r: Record<string, any>) {
   const c = r.ceiling;
   const rows: [string, string, string][] = [
-    ['accept, idle (after the previous flow closed)', fmt(r.accept.idle), `${r.ratios.acceptIdleP50VsInsertAndStartIdle}x insert+start idle (${fmt(c.insertAndStartIdle)})`],
-    ['accept, backlog (back to back)', fmt(r.accept.backlog), `${r.ratios.acceptBacklogP50VsInsertAndStartBacklog}x insert+start backlog (${fmt(c.insertAndStartBacklog)})`],
+    [
+      'accept, idle (after the previous flow closed)',
+      fmt(r.accept.idle),
+      `${r.ratios.acceptIdleP50VsInsertAndStartIdle}x insert+start idle (${fmt(c.insertAndStartIdle)})`,
+    ],
+    [
+      'accept, backlog (back to back)',
+      fmt(r.accept.backlog),
+      `${r.ratios.acceptBacklogP50VsInsertAndStartBacklog}x insert+start backlog (${fmt(c.insertAndStartBacklog)})`,
+    ],
     ['accept at 10/s', fmt(r.accept.rate10), ''],
     ['accept at 20/s', fmt(r.accept.rate20), ''],
-    ['end to end: send -> reply event -> send', fmt(r.e2e), `${r.ratios.e2eP50VsThreeActivityWorkflow}x 3-activity workflow (${fmt(c.workflowE2e)})`],
+    [
+      'end to end: send -> reply event -> send',
+      fmt(r.e2e),
+      `${r.ratios.e2eP50VsThreeActivityWorkflow}x 3-activity workflow (${fmt(c.workflowE2e)})`,
+    ],
     ['end to end, next send after SENT (not the client way)', fmt(r.e2eAfterSent), ''],
-    ['end to end, default dev-server settings', fmt(r.e2eDefaultSettings), `tuned = ${r.ratios.e2eTunedVsDefaultSettings}x default`],
-    [`burst: ${r.burst.burst.messages} msgs, 50 convs chatting`, `${r.burst.burst.perSecond.toFixed(1)} msg/s; e2e ${fmt(r.burst.burst.e2e)}`, `${r.ratios.burstThroughputVsCeiling}x ceiling (${c.burst.perSecond.toFixed(1)} wf/s); p99 ${r.ratios.burstE2eP99VsCeiling}x (${fmt(c.burst.e2e)})`],
-    ['burst, slowest tenth: where the time went (p50)', phasesOf(r.burstTimeline.slowestTenth), `first task not eager: ${r.burstTimeline.slowestTenth.firstTaskNotEager}/${r.burstTimeline.slowestTenth.n}`],
-    ['20 msgs in 200 ms, one conversation', `20th reply after ${r.burst.oneConversation.msUntil20thReply} ms`, r.burst.oneConversation.inOrder ? 'in order' : 'OUT OF ORDER'],
-    ['time to first delta', fmt(r.streaming.timeToFirstDelta), `LLM TTFT ${r.streaming.llmTimeToFirstToken.p50} ms; overhead p50 ${r.streaming.overhead.p50} ms`],
-    ['history ?after near start / end (p50, p99)', `${r.history.afterNearStart.p50}, ${r.history.afterNearStart.p99} / ${r.history.afterNearEnd.p50}, ${r.history.afterNearEnd.p99} ms`, `depth ${r.history.depth}`],
-    ['history ?before near start / end (p50, p99)', `${r.history.beforeNearStart.p50}, ${r.history.beforeNearStart.p99} / ${r.history.beforeNearEnd.p50}, ${r.history.beforeNearEnd.p99} ms`, ''],
-    ['history ?page near start / end (p50, p99)', `${r.history.pageNearStart.p50}, ${r.history.pageNearStart.p99} / ${r.history.pageNearEnd.p50}, ${r.history.pageNearEnd.p99} ms`, 'the foil'],
-    ['fan-out user msg saved -> all 10 subs', fmt(r.fanout.userMessageSavedToAllSubscribers), `${r.fanout.sockets} sockets`],
-    ['fan-out reply saved -> all 10 subs', fmt(r.fanout.replySavedToAllSubscribers), r.fanout.everySubscriberGotEveryEvent ? 'all delivered' : 'SOME MISSING'],
-    ['RSS idle / after burst / 1,000 sockets', `${r.memory.idleMiB} / ${r.memory.afterBurstMiB} / ${r.memory.with1000SocketsMiB} MiB`, ''],
+    [
+      'end to end, default dev-server settings',
+      fmt(r.e2eDefaultSettings),
+      `tuned = ${r.ratios.e2eTunedVsDefaultSettings}x default`,
+    ],
+    [
+      `burst: ${r.burst.burst.messages} msgs, 50 convs chatting`,
+      `${r.burst.burst.perSecond.toFixed(1)} msg/s; e2e ${fmt(r.burst.burst.e2e)}`,
+      `${r.ratios.burstThroughputVsCeiling}x ceiling (${c.burst.perSecond.toFixed(1)} wf/s); p99 ${r.ratios.burstE2eP99VsCeiling}x (${fmt(c.burst.e2e)})`,
+    ],
+    [
+      'burst, slowest tenth: where the time went (p50)',
+      phasesOf(r.burstTimeline.slowestTenth),
+      `first task not eager: ${r.burstTimeline.slowestTenth.firstTaskNotEager}/${r.burstTimeline.slowestTenth.n}`,
+    ],
+    [
+      '20 msgs in 200 ms, one conversation',
+      `20th reply after ${r.burst.oneConversation.msUntil20thReply} ms`,
+      r.burst.oneConversation.inOrder ? 'in order' : 'OUT OF ORDER',
+    ],
+    [
+      'time to first delta',
+      fmt(r.streaming.timeToFirstDelta),
+      `LLM TTFT ${r.streaming.llmTimeToFirstToken.p50} ms; overhead p50 ${r.streaming.overhead.p50} ms`,
+    ],
+    [
+      'history ?after near start / end (p50, p99)',
+      `${r.history.afterNearStart.p50}, ${r.history.afterNearStart.p99} / ${r.history.afterNearEnd.p50}, ${r.history.afterNearEnd.p99} ms`,
+      `depth ${r.history.depth}`,
+    ],
+    [
+      'history ?before near start / end (p50, p99)',
+      `${r.history.beforeNearStart.p50}, ${r.history.beforeNearStart.p99} / ${r.history.beforeNearEnd.p50}, ${r.history.beforeNearEnd.p99} ms`,
+      '',
+    ],
+    [
+      'history ?page near start / end (p50, p99)',
+      `${r.history.pageNearStart.p50}, ${r.history.pageNearStart.p99} / ${r.history.pageNearEnd.p50}, ${r.history.pageNearEnd.p99} ms`,
+      'the foil',
+    ],
+    [
+      'fan-out user msg saved -> all 10 subs',
+      fmt(r.fanout.userMessageSavedToAllSubscribers),
+      `${r.fanout.sockets} sockets`,
+    ],
+    [
+      'fan-out reply saved -> all 10 subs',
+      fmt(r.fanout.replySavedToAllSubscribers),
+      r.fanout.everySubscriberGotEveryEvent ? 'all delivered' : 'SOME MISSING',
+    ],
+    [
+      'RSS idle / after burst / 1,000 sockets',
+      `${r.memory.idleMiB} / ${r.memory.afterBurstMiB} / ${r.memory.with1000SocketsMiB} MiB`,
+      '',
+    ],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   process.stdout.write(`\n${rows.map(([a, b, c2]) => `${a.padEnd(width)}  ${b.padEnd(34)}  ${c2}`).join('\n')}\n\n`);
-  for (const [target, met] of Object.entries(r.targets)) process.stdout.write(`${met ? 'MET   ' : 'MISSED'} ${target}\n`);
+  for (const [target, met] of Object.entries(r.targets))
+    process.stdout.write(`${met ? 'MET   ' : 'MISSED'} ${target}\n`);
 }
 
 const fmt = (s: { p50: number; p90: number; p99: number }) => `${s.p50} / ${s.p90} / ${s.p99} ms`;
-const phasesOf = (t: { phases: Record<string, { p50: number }> }) => Object.entries(t.phases).map(([phase, s]) => `${phase} ${Math.round(s.p50)}`).join(', ');
+const phasesOf = (t: { phases: Record<string, { p50: number }> }) =>
+  Object.entries(t.phases)
+    .map(([phase, s]) => `${phase} ${Math.round(s.p50)}`)
+    .join(', ');
 
 await main();

@@ -65,7 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = parsed.data;
-  const jwt = resolveJwtSecret({ configured: c.JWT_SECRET, split: role.split, production: c.NODE_ENV === 'production', host: c.HOST, dataDir: c.DATA_DIR });
+  const jwt = resolveJwtSecret({
+    configured: c.JWT_SECRET,
+    split: role.split,
+    production: c.NODE_ENV === 'production',
+    host: c.HOST,
+    dataDir: c.DATA_DIR,
+  });
   return {
     port: c.PORT,
     host: c.HOST,
@@ -88,7 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
       turnRecheckSeconds: c.TURN_RECHECK_SECONDS,
     },
     channels: { graphApiBaseUrl: c.GRAPH_API_BASE_URL.replace(/\/+$/, '') },
-    outbox: { intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS, graceMs: c.OUTBOX_GRACE_MS, abandonedAfterMs: c.OUTBOX_ABANDONED_AFTER_MS },
+    outbox: {
+      intervalMs: c.OUTBOX_SWEEP_INTERVAL_MS,
+      graceMs: c.OUTBOX_GRACE_MS,
+      abandonedAfterMs: c.OUTBOX_ABANDONED_AFTER_MS,
+    },
     llm: {
       apiKey: c.OPENAI_API_KEY,
       baseUrl: c.OPENAI_BASE_URL,
@@ -105,7 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
     },
     workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
     /** Socket.IO across processes (Redis Streams adapter); in-memory when unset. */
-    redis: c.REDIS_URL ? { url: c.REDIS_URL, streamName: c.REDIS_STREAM_NAME, maxLen: c.REDIS_STREAM_MAX_LEN } : undefined,
+    redis: c.REDIS_URL
+      ? { url: c.REDIS_URL, streamName: c.REDIS_STREAM_NAME, maxLen: c.REDIS_STREAM_MAX_LEN }
+      : undefined,
     logLevel: c.LOG_LEVEL,
     /** Sends and socket events per minute (server defaults; chatbots may set their own send limits). */
     limits: {

@@ -64,12 +64,18 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
     }
     const orm = await createOrm({ url: config.databaseUrl, dataDir: config.dataDir });
     opened.push(() => orm.close());
-    const temporal = connectTemporal({ address: config.temporal.address ?? devServer!.address, namespace: config.temporal.namespace, logger });
+    const temporal = connectTemporal({
+      address: config.temporal.address ?? devServer!.address,
+      namespace: config.temporal.namespace,
+      logger,
+    });
     opened.push(() => temporal.close());
     // The embedded server is ours and up: connect before going on. A remote one may come later.
     if (devServer) await temporal.ready;
     let llmConfig = config.llm;
-    let llmDescription = (config.llm.baseUrl && redactUrl(config.llm.baseUrl)) ?? (config.llm.apiKey ? 'OpenAI' : 'not configured: every reply fails (set OPENAI_API_KEY)');
+    let llmDescription =
+      (config.llm.baseUrl && redactUrl(config.llm.baseUrl)) ??
+      (config.llm.apiKey ? 'OpenAI' : 'not configured: every reply fails (set OPENAI_API_KEY)');
     if (config.llm.embedded) {
       const echo = await startEchoLlm();
       opened.push(() => echo.close());

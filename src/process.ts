@@ -10,7 +10,11 @@ import type { Running } from './runtime.js';
  * is printed as one line and exits 1; so does a worker that dies, so a supervisor restarts it.
  * Shared by the all-in-one, API and worker entries.
  */
-export async function runProcess(role: string, start: (deps: Deps) => Promise<Running>, options: { split?: boolean } = {}): Promise<void> {
+export async function runProcess(
+  role: string,
+  start: (deps: Deps) => Promise<Running>,
+  options: { split?: boolean } = {},
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env, { split: options.split ?? false });
@@ -80,8 +84,12 @@ function printBanner(role: string, config: Config, deps: Deps, running: Running)
   console.log(`LLM:         ${deps.llmDescription}`);
   console.log(`Temporal UI: ${deps.temporalUiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`);
   if (config.devSecretFile) {
-    console.log(`\n*** WARNING: JWT_SECRET is not set. Tokens are signed with a development secret kept in ${config.devSecretFile},`);
-    console.log(`*** accepted only while the server listens on loopback (HOST=${config.host}). Set JWT_SECRET before serving a network.\n`);
+    console.log(
+      `\n*** WARNING: JWT_SECRET is not set. Tokens are signed with a development secret kept in ${config.devSecretFile},`,
+    );
+    console.log(
+      `*** accepted only while the server listens on loopback (HOST=${config.host}). Set JWT_SECRET before serving a network.\n`,
+    );
   }
 }
 

@@ -37,7 +37,9 @@ function baseReadiness(deps: Deps): Readiness {
   readiness.add('temporal', async () => {
     const session = deps.temporal.current();
     if (!session) return 'connecting';
-    await session.connection.withDeadline(Date.now() + 1500, () => session.connection.workflowService.getSystemInfo({}));
+    await session.connection.withDeadline(Date.now() + 1500, () =>
+      session.connection.workflowService.getSystemInfo({}),
+    );
   });
   if (deps.bus) readiness.add('redis', async () => void (await deps.bus!.ping()));
   return readiness;
@@ -69,13 +71,39 @@ export async function startApi(deps: Deps, options: { eagerStart: () => boolean 
   });
   const io = createGateway(http, { orm, jwtSecret: config.jwtSecret, logger, adapter: deps.bus?.adapter, limits });
   const publisher = createSocketPublisher(io);
-  const messages = createMessageService({ startFlow, publisher, logger, limits, metrics: deps.metrics, links: deps.links });
+  const messages = createMessageService({
+    startFlow,
+    publisher,
+    logger,
+    limits,
+    metrics: deps.metrics,
+    links: deps.links,
+  });
   const readiness = baseReadiness(deps);
   const conversationActions = createConversationActions({ publisher, links: deps.links });
   const whatsAppInbound = createWhatsAppInbound({ orm, messages, publisher, logger });
-  handleRequest = createApp({ orm, messages, conversationActions, whatsAppInbound, jwtSecret: config.jwtSecret, logger, readiness, metrics: deps.metrics, sdkMetricsUrl: deps.sdkMetricsUrl, links: deps.links }).callback();
+  handleRequest = createApp({
+    orm,
+    messages,
+    conversationActions,
+    whatsAppInbound,
+    jwtSecret: config.jwtSecret,
+    logger,
+    readiness,
+    metrics: deps.metrics,
+    sdkMetricsUrl: deps.sdkMetricsUrl,
+    links: deps.links,
+  }).callback();
   watchApi(deps, io);
-  const sweeper = startOutboxSweeper({ orm, temporal: deps.temporal, startFlow, publisher, logger, links: deps.links, ...config.outbox });
+  const sweeper = startOutboxSweeper({
+    orm,
+    temporal: deps.temporal,
+    startFlow,
+    publisher,
+    logger,
+    links: deps.links,
+    ...config.outbox,
+  });
 
   const url = await listen(http, config.port, config.host);
   return {
@@ -102,10 +130,17 @@ function watchApi({ metrics, orm }: Deps, io: IoServer): void {
  * through a headless Socket.IO server on the shared Redis stream, which the API processes relay
  * to their clients.
  */
-export async function startWorker(deps: Deps, options: { workflowBundle?: WorkflowBundleOption } = {}): Promise<Running> {
-  if (!deps.bus) throw new Error('A worker in its own process needs REDIS_URL to reach the API processes’ Socket.IO clients.');
+export async function startWorker(
+  deps: Deps,
+  options: { workflowBundle?: WorkflowBundleOption } = {},
+): Promise<Running> {
+  if (!deps.bus)
+    throw new Error('A worker in its own process needs REDIS_URL to reach the API processes’ Socket.IO clients.');
   const headless: IoServer = new Server({ adapter: deps.bus.adapter });
-  const worker = startMessageWorker(deps, { publisher: createSocketPublisher(headless), workflowBundle: options.workflowBundle });
+  const worker = startMessageWorker(deps, {
+    publisher: createSocketPublisher(headless),
+    workflowBundle: options.workflowBundle,
+  });
   const readiness = baseReadiness(deps);
   readiness.add('worker', worker.check);
   const http = createServer(createHealthApp(readiness, deps.logger, deps.metrics, deps.sdkMetricsUrl).callback());
@@ -129,7 +164,10 @@ export async function startWorker(deps: Deps, options: { workflowBundle?: Workfl
  * free, while the flows that did not get one wait behind every running flow's next task: a
  * burst's p99 was 2-3x the plain engine's. Through the queue every flow waits its turn alike.
  */
-export async function startAllInOne(deps: Deps, options: { workflowBundle?: WorkflowBundleOption } = {}): Promise<Running> {
+export async function startAllInOne(
+  deps: Deps,
+  options: { workflowBundle?: WorkflowBundleOption } = {},
+): Promise<Running> {
   let worker: MessageWorker | undefined;
   const api = await startApi(deps, { eagerStart: () => worker?.lightlyLoaded() ?? false });
   worker = startMessageWorker(deps, { publisher: api.publisher, workflowBundle: options.workflowBundle });

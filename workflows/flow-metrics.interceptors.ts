@@ -38,7 +38,11 @@ class FlowOutcome implements WorkflowInboundCallsInterceptor {
       // Temporal retries (a bug being fixed), and would be counted at every try.
       const cancelled = isCancellation(err);
       if (cancelled || err instanceof TemporalFailure) {
-        flowMetrics.finished({ outcome: cancelled ? 'CANCELLED' : 'FAILED', failureType: cancelled ? 'FlowCancelled' : failureType(err), channel });
+        flowMetrics.finished({
+          outcome: cancelled ? 'CANCELLED' : 'FAILED',
+          failureType: cancelled ? 'FlowCancelled' : failureType(err),
+          channel,
+        });
       }
       throw err;
     }

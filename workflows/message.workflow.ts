@@ -102,12 +102,15 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
         const text = route.text;
         const metadata = { rule: route.rule, ...(route.action === 'handoff' && { handoff: true }) };
         const replied = await replyAndDeliver(messageId, () => db.replyWith({ messageId, replyId, text, metadata }));
-        return route.action === 'handoff' ? { status: 'HANDED_OFF', reason: `rule ${route.rule + 1}`, replyId: replied, route } : { status: 'REPLIED', replyId: replied, route };
+        return route.action === 'handoff'
+          ? { status: 'HANDED_OFF', reason: `rule ${route.rule + 1}`, replyId: replied, route }
+          : { status: 'REPLIED', replyId: replied, route };
       }
       case 'LLM': {
         const onFailure = route.onFailure;
         const llm = llmFor(onFailure);
-        const generate = (round: number) => llm.generate({ messageId, conversationId: input.conversationId, seq: input.seq, replyId, round });
+        const generate = (round: number) =>
+          llm.generate({ messageId, conversationId: input.conversationId, seq: input.seq, replyId, round });
         try {
           return { status: 'REPLIED', replyId: await replyAndDeliver(messageId, generate), route };
         } catch (err) {
@@ -120,13 +123,17 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
             return { status: 'HANDED_OFF', reason, route };
           }
           const metadata = { fallback: true, reason: cause.type };
-          const replied = await replyAndDeliver(messageId, () => db.replyWith({ messageId, replyId, text: onFailure.text, metadata }));
+          const replied = await replyAndDeliver(messageId, () =>
+            db.replyWith({ messageId, replyId, text: onFailure.text, metadata }),
+          );
           return { status: 'REPLIED', replyId: replied, route };
         }
       }
     }
   } catch (err) {
-    const cause = isCancellation(err) ? { message: 'The flow was cancelled', type: FailureTypes.flowCancelled } : rootCause(err);
+    const cause = isCancellation(err)
+      ? { message: 'The flow was cancelled', type: FailureTypes.flowCancelled }
+      : rootCause(err);
     // Even when the flow is being cancelled, record why and let the next message go.
     await CancellationScope.nonCancellable(() =>
       outlastingOutages(() => db.failReply({ messageId, replyId, type: cause.type, reason: cause.message })),
@@ -149,7 +156,9 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
  */
 async function replyAndDeliver(messageId: string, save: (round: number) => Promise<GenerateResult>): Promise<string> {
   const { announced } = await outlastingOutages(save);
-  const reply = await CancellationScope.nonCancellable(() => outlastingOutages(() => db.deliver({ messageId, announced })));
+  const reply = await CancellationScope.nonCancellable(() =>
+    outlastingOutages(() => db.deliver({ messageId, announced })),
+  );
   return reply.replyId;
 }
 
@@ -192,7 +201,8 @@ function failedStep(err: unknown): { step?: string; retryState?: string } {
 function rootCause(err: unknown): { message: string; type: string } {
   let current: unknown = err;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  if (current instanceof ApplicationFailure) return { message: current.message, type: current.type ?? FailureTypes.internal };
+  if (current instanceof ApplicationFailure)
+    return { message: current.message, type: current.type ?? FailureTypes.internal };
   if (current instanceof Error) return { message: current.message, type: current.name };
   return { message: String(current), type: FailureTypes.internal };
 }

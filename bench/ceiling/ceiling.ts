@@ -16,9 +16,14 @@ const SEQUENTIAL_E2E = Number(process.env.CEILING_E2E ?? 100);
 const BURST = Number(process.env.CEILING_BURST ?? 500);
 const CONCURRENCY = 50;
 
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+});
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
-await pool.query('create table if not exists ceiling_row (id uuid primary key, n integer not null default 0, created_at timestamptz not null default now())');
+await pool.query(
+  'create table if not exists ceiling_row (id uuid primary key, n integer not null default 0, created_at timestamptz not null default now())',
+);
 
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const taskQueue = `ceiling-${randomUUID()}`;
@@ -86,6 +91,12 @@ process.stdout.write(
     insertAndStartIdle: summarize(idleStarts),
     insertAndStartBacklog: summarize(backlogStarts),
     workflowE2e: summarize(e2e),
-    burst: { workflows: BURST, concurrency: CONCURRENCY, seconds: burstSeconds, perSecond: BURST / burstSeconds, e2e: summarize(burstE2e) },
+    burst: {
+      workflows: BURST,
+      concurrency: CONCURRENCY,
+      seconds: burstSeconds,
+      perSecond: BURST / burstSeconds,
+      e2e: summarize(burstE2e),
+    },
   })}\n`,
 );

@@ -38,27 +38,33 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
   const dataDir = mkdtempSync(join(tmpdir(), 'chatflow-bench-'));
   const devPort = await freePort();
 
-  const app = await startAppProcess({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    JWT_SECRET,
-    DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_DEV_PORT: String(devPort),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    TEMPORAL_DEV_TUNED: String(options.tuned),
-    OPENAI_BASE_URL: options.llmUrl,
-    LOG_LEVEL: 'error',
-    // The benchmarks measure the engine: its bursts are far over the default rate limits (src/limits).
-    RATE_LIMIT_CUSTOMER_SENDS_PER_MINUTE: '0',
-    RATE_LIMIT_USER_SENDS_PER_MINUTE: '0',
-    RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE: '0',
-    // e.g. BENCH_APP_ENV='TURN_RECHECK_SECONDS=5 LOG_LEVEL=info' for experiments with the product's config
-    ...Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)])),
-  },
-  // e.g. BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the product process
-  60_000,
-  process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+  const app = await startAppProcess(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET,
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_DEV_PORT: String(devPort),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_DEV_TUNED: String(options.tuned),
+      OPENAI_BASE_URL: options.llmUrl,
+      LOG_LEVEL: 'error',
+      // The benchmarks measure the engine: its bursts are far over the default rate limits (src/limits).
+      RATE_LIMIT_CUSTOMER_SENDS_PER_MINUTE: '0',
+      RATE_LIMIT_USER_SENDS_PER_MINUTE: '0',
+      RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE: '0',
+      // e.g. BENCH_APP_ENV='TURN_RECHECK_SECONDS=5 LOG_LEVEL=info' for experiments with the product's config
+      ...Object.fromEntries(
+        (process.env.BENCH_APP_ENV ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]),
+      ),
+    },
+    // e.g. BENCH_APP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the product process
+    60_000,
+    process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
   );
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const pid = app.child.pid!;
@@ -90,7 +96,9 @@ export async function startBenchApp(options: { llmUrl: string; tuned: boolean })
 export async function drain(db: pg.Pool, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await db.query(`select count(*)::int as n from message where role = 'USER' and flow_done_at is null`);
+    const { rows } = await db.query(
+      `select count(*)::int as n from message where role = 'USER' and flow_done_at is null`,
+    );
     if (rows[0].n === 0) return;
     if (Date.now() > deadline) throw new Error(`${rows[0].n} messages still unanswered`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -36,7 +36,8 @@ export async function watch(url: string, token: string): Promise<Watcher> {
       }
     }
     if (event !== 'message' || payload.role !== 'ASSISTANT') return;
-    if (payload.seq > (latestReply.get(payload.conversationId)?.message.seq ?? 0)) latestReply.set(payload.conversationId, { at, message: payload });
+    if (payload.seq > (latestReply.get(payload.conversationId)?.message.seq ?? 0))
+      latestReply.set(payload.conversationId, { at, message: payload });
     const list = waiting.get(payload.conversationId) ?? [];
     for (const w of list.filter((w) => payload.seq > w.afterSeq)) {
       w.resolve({ at, message: payload });
@@ -62,14 +63,19 @@ export async function watch(url: string, token: string): Promise<Watcher> {
         waiting.set(conversationId, list);
       }),
     statusReached: (messageId, status) =>
-      statuses.get(messageId)?.has(status) ? Promise.resolve() : new Promise((resolve) => statusWaiters.push({ messageId, status, resolve })),
+      statuses.get(messageId)?.has(status)
+        ? Promise.resolve()
+        : new Promise((resolve) => statusWaiters.push({ messageId, status, resolve })),
     onEvent: (listener) => listeners.push(listener),
     close: () => socket.close(),
   };
 }
 
 /** POST /messages/send; returns the 202 body's data, with the request's own timing. */
-export async function send(api: Api, body: Record<string, unknown>): Promise<{ ms: number; startedAt: number; message: any; conversation: any }> {
+export async function send(
+  api: Api,
+  body: Record<string, unknown>,
+): Promise<{ ms: number; startedAt: number; message: any; conversation: any }> {
   const startedAt = performance.now();
   const res = await api('POST', '/messages/send', { body });
   const ms = performance.now() - startedAt;

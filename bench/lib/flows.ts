@@ -33,7 +33,7 @@ export async function connectFlows(address: string) {
       const history = await handle(messageId).fetchHistory();
       return (history.events ?? []).map((e) => ({
         at: Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6,
-        type: EventType[e.eventType!]!.replace(/^EVENT_TYPE_/, ''),
+        type: EventType[e.eventType!].replace(/^EVENT_TYPE_/, ''),
         attempt: e.activityTaskStartedEventAttributes?.attempt ?? undefined,
       }));
     },

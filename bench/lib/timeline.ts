@@ -56,7 +56,9 @@ export async function explain(db: pg.Pool, flows: Flows, samples: ClientSample[]
       retriedOrTimedOut: events.some((e) => (e.attempt ?? 1) > 1 || /TIMED_OUT|_FAILED$/.test(e.type)),
       namedInAppLog: appOutput.includes(s.messageId),
       /** The flow's history, ms after the POST. */
-      events: events.map((e) => `${Math.round(e.at - s.postAt)} ${e.type}${(e.attempt ?? 1) > 1 ? ` #${e.attempt}` : ''}`),
+      events: events.map(
+        (e) => `${Math.round(e.at - s.postAt)} ${e.type}${(e.attempt ?? 1) > 1 ? ` #${e.attempt}` : ''}`,
+      ),
     });
   }
   return explained;
@@ -70,7 +72,8 @@ type Explained = Awaited<ReturnType<typeof explain>>[number];
 export function digest(explained: Explained[]) {
   const sorted = [...explained].sort((a, b) => a.e2e - b.e2e);
   const slow = sorted.slice(Math.floor(sorted.length * 0.9));
-  const phases = (list: Explained[]) => Object.fromEntries(PHASES.map((p) => [p, summarize(list.map((e) => e.phases[p]))]));
+  const phases = (list: Explained[]) =>
+    Object.fromEntries(PHASES.map((p) => [p, summarize(list.map((e) => e.phases[p]))]));
   const marks = (list: Explained[]) => ({
     n: list.length,
     firstTaskNotEager: list.filter((e) => e.phases.queued > 1).length,
@@ -83,6 +86,13 @@ export function digest(explained: Explained[]) {
     e2e: summarize(explained.map((e) => e.e2e)),
     all: { ...marks(explained), phases: phases(explained) },
     slowestTenth: { ...marks(slow), phases: phases(slow) },
-    slowest: sorted.slice(-3).reverse().map((e) => ({ ...e, e2e: Math.round(e.e2e), phases: Object.fromEntries(PHASES.map((p) => [p, Math.round(e.phases[p])])) })),
+    slowest: sorted
+      .slice(-3)
+      .reverse()
+      .map((e) => ({
+        ...e,
+        e2e: Math.round(e.e2e),
+        phases: Object.fromEntries(PHASES.map((p) => [p, Math.round(e.phases[p])])),
+      })),
   };
 }

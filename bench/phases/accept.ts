@@ -11,7 +11,12 @@ import { user, type BenchContext } from './context.js';
  */
 export async function acceptPhase(ctx: BenchContext, idleCount = 100, backlogCount = 200, rateSeconds = 30) {
   const users = Array.from({ length: 20 }, () => user('accept'));
-  const body = (i: number, label: string) => ({ chatbotId: ctx.chatbotId, externalUserId: users[i % 20], content: `${label} ${i}`, channel: 'WIDGET' });
+  const body = (i: number, label: string) => ({
+    chatbotId: ctx.chatbotId,
+    externalUserId: users[i % 20],
+    content: `${label} ${i}`,
+    channel: 'WIDGET',
+  });
 
   const flows = await connectFlows(ctx.app.temporalAddress);
   const idle: number[] = [];

@@ -24,21 +24,43 @@ export async function burstPhase(ctx: BenchContext, conversations = 50, perConve
   await replyInHistory(ctx, conversationId, opened1.message.seq);
   const replies: { content: string; at: number }[] = [];
   watcher.onEvent((event, payload, at) => {
-    if (event === 'message' && payload.role === 'ASSISTANT' && payload.conversationId === conversationId) replies.push({ content: payload.content, at });
+    if (event === 'message' && payload.role === 'ASSISTANT' && payload.conversationId === conversationId)
+      replies.push({ content: payload.content, at });
   });
   const orderStart = performance.now();
   const sends = [];
   for (let i = 0; i < 20; i++) {
-    sends.push(send(ctx.api, { chatbotId: ctx.chatbotId, conversationId, externalUserId, content: `order ${i}`, channel: 'WIDGET' }));
+    sends.push(
+      send(ctx.api, {
+        chatbotId: ctx.chatbotId,
+        conversationId,
+        externalUserId,
+        content: `order ${i}`,
+        channel: 'WIDGET',
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const sent = (await Promise.all(sends)).sort((a, b) => a.message.seq - b.message.seq);
   while (replies.length < 20) await new Promise((resolve) => setTimeout(resolve, 20));
-  const inOrder = replies.every((r, i) => r.content === `Echo: ${sent[i]!.message.content}`);
+  const inOrder = replies.every((r, i) => r.content === `Echo: ${sent[i].message.content}`);
   watcher.close();
   return {
-    burst: { messages: total, conversations, concurrency: conversations, seconds, perSecond: total / seconds, e2e: summarize(e2eOf(samples)), accept: summarize(samples.map((s) => s.acceptedAt - s.postAt)) },
-    oneConversation: { messages: 20, sentWithinMs: Math.round(sent.length && Math.max(...sent.map((s) => s.startedAt)) - orderStart), msUntil20thReply: Math.round(replies[19]!.at - orderStart), inOrder },
+    burst: {
+      messages: total,
+      conversations,
+      concurrency: conversations,
+      seconds,
+      perSecond: total / seconds,
+      e2e: summarize(e2eOf(samples)),
+      accept: summarize(samples.map((s) => s.acceptedAt - s.postAt)),
+    },
+    oneConversation: {
+      messages: 20,
+      sentWithinMs: Math.round(sent.length && Math.max(...sent.map((s) => s.startedAt)) - orderStart),
+      msUntil20thReply: Math.round(replies[19].at - orderStart),
+      inOrder,
+    },
     samples,
   };
 }

@@ -15,11 +15,21 @@ const epoch = (perfMs: number) => performance.timeOrigin + perfMs;
  * Opens `count` conversations (first message, subscription, reply) and waits until their flows are
  * done, so what follows starts on a quiet system and every message it sends goes the same way.
  */
-export async function openConversations(ctx: BenchContext, watcher: Watcher, count: number, label: string): Promise<Conversation[]> {
+export async function openConversations(
+  ctx: BenchContext,
+  watcher: Watcher,
+  count: number,
+  label: string,
+): Promise<Conversation[]> {
   const opened = await Promise.all(
     Array.from({ length: count }, async (_, c) => {
       const externalUserId = user(`${label}${c}`);
-      const sent = await send(ctx.api, { chatbotId: ctx.chatbotId, externalUserId, content: 'open', channel: 'WIDGET' });
+      const sent = await send(ctx.api, {
+        chatbotId: ctx.chatbotId,
+        externalUserId,
+        content: 'open',
+        channel: 'WIDGET',
+      });
       await watcher.subscribe(sent.conversation.id);
       return { conversationId: sent.conversation.id as string, externalUserId };
     }),
@@ -34,14 +44,31 @@ export async function openConversations(ctx: BenchContext, watcher: Watcher, cou
  * `message` event, send the next message at once. `afterSent` (not the client's way; the earlier
  * bench's "sequential") also waits for the reply's `message:status SENT`, the flow's last step.
  */
-export async function chat(ctx: BenchContext, watcher: Watcher, conversations: Conversation[], perConversation: number, options: { afterSent?: boolean } = {}) {
+export async function chat(
+  ctx: BenchContext,
+  watcher: Watcher,
+  conversations: Conversation[],
+  perConversation: number,
+  options: { afterSent?: boolean } = {},
+) {
   const samples: ClientSample[] = [];
   await Promise.all(
     conversations.map(async ({ conversationId, externalUserId }, c) => {
       for (let i = 0; i < perConversation; i++) {
-        const sent = await send(ctx.api, { chatbotId: ctx.chatbotId, conversationId, externalUserId, content: `chat ${c}.${i}`, channel: 'WIDGET' });
+        const sent = await send(ctx.api, {
+          chatbotId: ctx.chatbotId,
+          conversationId,
+          externalUserId,
+          content: `chat ${c}.${i}`,
+          channel: 'WIDGET',
+        });
         const reply = await watcher.nextReply(conversationId, sent.message.seq);
-        samples.push({ messageId: sent.message.id, postAt: epoch(sent.startedAt), acceptedAt: epoch(sent.startedAt + sent.ms), replyAt: epoch(reply.at) });
+        samples.push({
+          messageId: sent.message.id,
+          postAt: epoch(sent.startedAt),
+          acceptedAt: epoch(sent.startedAt + sent.ms),
+          replyAt: epoch(reply.at),
+        });
         if (options.afterSent) await watcher.statusReached(reply.message.id, 'SENT');
       }
     }),

@@ -16,7 +16,11 @@ export interface BenchContext {
 export const user = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
 /** A customer with one chatbot on a running product process: what every case sends through. */
-export async function createBenchContext(app: BenchApp, llm: FakeLlm, log: (message: string) => void = () => undefined): Promise<BenchContext> {
+export async function createBenchContext(
+  app: BenchApp,
+  llm: FakeLlm,
+  log: (message: string) => void = () => undefined,
+): Promise<BenchContext> {
   const token = tokenFor(`bench-${crypto.randomUUID()}`, {}, JWT_SECRET);
   const api = apiClient(app.url, token);
   const chatbotId = (await createChatbot(api, { systemPrompt: 'You are a benchmark.' })).id;
@@ -24,7 +28,10 @@ export async function createBenchContext(app: BenchApp, llm: FakeLlm, log: (mess
 }
 
 /** Runs `fn` against a fresh fake LLM and a fresh (tuned) product process, and stops both after. */
-export async function withBenchSession<T>(fn: (ctx: BenchContext) => Promise<T>, llmOptions: Parameters<typeof startFakeLlm>[0] = {}): Promise<T> {
+export async function withBenchSession<T>(
+  fn: (ctx: BenchContext) => Promise<T>,
+  llmOptions: Parameters<typeof startFakeLlm>[0] = {},
+): Promise<T> {
   const llm = await startFakeLlm(llmOptions);
   const app = await startBenchApp({ llmUrl: llm.url, tuned: true });
   try {

@@ -1,7 +1,7 @@
 import { watch } from '../lib/client.js';
 import { summarize } from '../lib/stats.js';
 import { chat, e2eOf, openConversations } from './chat.js';
-import { type BenchContext } from './context.js';
+import type { BenchContext } from './context.js';
 
 /**
  * From POST /messages/send to the assistant's `message` event on a subscribed socket, one

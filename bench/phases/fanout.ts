@@ -12,7 +12,12 @@ export async function fanoutPhase(ctx: BenchContext, conversations = 100, perCon
   const ids: { conversationId: string; externalUserId: string }[] = [];
   for (let c = 0; c < conversations; c++) {
     const externalUserId = user(`fan${c}`);
-    const opened = await send(ctx.api, { chatbotId: ctx.chatbotId, externalUserId, content: 'open', channel: 'WIDGET' });
+    const opened = await send(ctx.api, {
+      chatbotId: ctx.chatbotId,
+      externalUserId,
+      content: 'open',
+      channel: 'WIDGET',
+    });
     ids.push({ conversationId: opened.conversation.id, externalUserId });
   }
   await drain(ctx.app.db);
@@ -22,10 +27,18 @@ export async function fanoutPhase(ctx: BenchContext, conversations = 100, perCon
   const sockets: Socket[] = [];
   for (const { conversationId } of ids) {
     for (let s = 0; s < perConversation; s++) {
-      const socket = io(`${ctx.app.url}/messages`, { auth: { token: ctx.token }, transports: ['websocket'], forceNew: true });
+      const socket = io(`${ctx.app.url}/messages`, {
+        auth: { token: ctx.token },
+        transports: ['websocket'],
+        forceNew: true,
+      });
       socket.on('message', (m: any) => {
         const at = Date.now();
-        const entry = arrivals.get(m.id) ?? { createdAt: Date.parse(m.createdAt), role: m.role as string, at: [] as number[] };
+        const entry = arrivals.get(m.id) ?? {
+          createdAt: Date.parse(m.createdAt),
+          role: m.role as string,
+          at: [] as number[],
+        };
         entry.at.push(at);
         arrivals.set(m.id, entry);
       });
@@ -43,7 +56,15 @@ export async function fanoutPhase(ctx: BenchContext, conversations = 100, perCon
   // flows waiting for a busy Temporal server (the burst case measures that).
   const sends = [];
   for (const { conversationId, externalUserId } of ids) {
-    sends.push(send(ctx.api, { chatbotId: ctx.chatbotId, conversationId, externalUserId, content: 'fan out', channel: 'WIDGET' }));
+    sends.push(
+      send(ctx.api, {
+        chatbotId: ctx.chatbotId,
+        conversationId,
+        externalUserId,
+        content: 'fan out',
+        channel: 'WIDGET',
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await Promise.all(sends);
@@ -52,7 +73,9 @@ export async function fanoutPhase(ctx: BenchContext, conversations = 100, perCon
   for (const socket of sockets) socket.close();
 
   const toAll = (role: string) =>
-    [...arrivals.values()].filter((e) => e.role === role && e.at.length === perConversation).map((e) => Math.max(...e.at) - e.createdAt);
+    [...arrivals.values()]
+      .filter((e) => e.role === role && e.at.length === perConversation)
+      .map((e) => Math.max(...e.at) - e.createdAt);
   const complete = [...arrivals.values()].every((e) => e.at.length === perConversation);
   return {
     sockets: conversations * perConversation,

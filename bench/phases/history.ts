@@ -4,7 +4,12 @@ import { send } from '../lib/client.js';
 
 /** Read latency at depth: one conversation with 100,000 messages, cursors against ?page=. */
 export async function historyPhase(ctx: BenchContext, depth = 100_000, reads = 500) {
-  const opened = await send(ctx.api, { chatbotId: ctx.chatbotId, externalUserId: user('deep'), content: 'deep', channel: 'WIDGET' });
+  const opened = await send(ctx.api, {
+    chatbotId: ctx.chatbotId,
+    externalUserId: user('deep'),
+    content: 'deep',
+    channel: 'WIDGET',
+  });
   const conversationId = opened.conversation.id;
   // Wait for its own reply, then fill the conversation up to `depth` in one statement.
   for (;;) {
@@ -20,7 +25,10 @@ export async function historyPhase(ctx: BenchContext, depth = 100_000, reads = 5
     [conversationId, depth],
   );
   await ctx.app.db.query(`update conversation set last_seq = $2 where id = $1`, [conversationId, depth]);
-  await ctx.app.db.query(`update message set flow_done_at = now(), flow_started_at = now() where conversation_id = $1 and role = 'USER'`, [conversationId]);
+  await ctx.app.db.query(
+    `update message set flow_done_at = now(), flow_started_at = now() where conversation_id = $1 and role = 'USER'`,
+    [conversationId],
+  );
   // The fill is setup: settle it (hint bits, visibility map, statistics) instead of measuring the
   // autovacuum our own bulk insert would trigger in the middle of the reads.
   await ctx.app.db.query('vacuum analyze message');
@@ -31,7 +39,8 @@ export async function historyPhase(ctx: BenchContext, depth = 100_000, reads = 5
     const samples: number[] = [];
     for (let i = 0; i < reads; i++) {
       const [ms, res] = await timed(() => ctx.api('GET', `/messages/conversation/${conversationId}?${query}`));
-      if (res.status !== 200 || (res.body.data as any[]).length === 0) throw new Error(`history read ${query}: ${res.status}`);
+      if (res.status !== 200 || (res.body.data as any[]).length === 0)
+        throw new Error(`history read ${query}: ${res.status}`);
       samples.push(ms);
     }
     return summarize(samples);

@@ -27,10 +27,16 @@ export async function streamingPhase(ctx: BenchContext, count = 30, firstTokenMs
     firstDeltaAt = undefined;
     ctx.llm.script({ kind: 'reply', text, firstTokenDelayMs: firstTokenMs, chunkDelayMs: 5 });
     const before = ctx.llm.requests.length;
-    const sent = await send(ctx.api, { chatbotId: ctx.chatbotId, conversationId, externalUserId, content: `stream ${i}`, channel: 'WIDGET' });
+    const sent = await send(ctx.api, {
+      chatbotId: ctx.chatbotId,
+      conversationId,
+      externalUserId,
+      content: `stream ${i}`,
+      channel: 'WIDGET',
+    });
     const reply = await watcher.nextReply(conversationId, sent.message.seq);
     await watcher.statusReached(reply.message.id, 'SENT');
-    const request = ctx.llm.requests[before]!;
+    const request = ctx.llm.requests[before];
     ttfd.push(firstDeltaAt! - sent.startedAt);
     llmTtft.push(request.firstTokenAt! - request.receivedAt);
     overhead.push(firstDeltaAt! - sent.startedAt - (request.firstTokenAt! - request.receivedAt));

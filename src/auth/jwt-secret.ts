@@ -35,14 +35,19 @@ export interface ResolvedSecret {
 export function resolveJwtSecret(ctx: SecretContext): ResolvedSecret {
   if (ctx.configured !== undefined) {
     if (ctx.configured.length < MIN_SECRET_LENGTH || KNOWN_PLACEHOLDERS.includes(ctx.configured.toLowerCase())) {
-      throw new Error(`JWT_SECRET is too weak: it must be a random secret of at least ${MIN_SECRET_LENGTH} characters. ${HOW_TO_MAKE_ONE}`);
+      throw new Error(
+        `JWT_SECRET is too weak: it must be a random secret of at least ${MIN_SECRET_LENGTH} characters. ${HOW_TO_MAKE_ONE}`,
+      );
     }
     return { secret: ctx.configured };
   }
-  const why = ctx.split ? 'this role runs beside other processes, which must share it'
-    : ctx.production ? 'NODE_ENV is production'
-    : !isLoopback(ctx.host) ? `HOST ${ctx.host} is reachable from the network`
-    : undefined;
+  const why = ctx.split
+    ? 'this role runs beside other processes, which must share it'
+    : ctx.production
+      ? 'NODE_ENV is production'
+      : !isLoopback(ctx.host)
+        ? `HOST ${ctx.host} is reachable from the network`
+        : undefined;
   if (why) throw new Error(`JWT_SECRET is required: ${why}. ${HOW_TO_MAKE_ONE}`);
   return devSecret(ctx.dataDir);
 }

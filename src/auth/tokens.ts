@@ -27,7 +27,8 @@ const widgetClaims = z.object({
 export function callerFromClaims(claims: unknown): Caller {
   const record = typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : {};
   const sub = record.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || !isStorableText(sub)) throw unauthorized('Token has no valid sub claim');
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || !isStorableText(sub))
+    throw unauthorized('Token has no valid sub claim');
   if (record.scope === undefined) return { customerId: sub };
   if (record.scope !== 'widget') throw unauthorized('Token has an unknown scope');
   const widget = widgetClaims.safeParse(record);
@@ -55,11 +56,27 @@ export function verifyToken(token: unknown, secret: string): VerifiedToken {
 }
 
 /** Signs a widget token: the customer as `sub`, `scope: 'widget'`, the chatbot and end user, a short life. */
-export function signWidgetToken(secret: string, customerId: string, scope: WidgetScope, ttlSeconds: number): { token: string; expiresAt: string } {
+export function signWidgetToken(
+  secret: string,
+  customerId: string,
+  scope: WidgetScope,
+  ttlSeconds: number,
+): { token: string; expiresAt: string } {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ttlSeconds;
-  const token = jwt.sign({ sub: customerId, scope: 'widget', chatbotId: scope.chatbotId, externalUserId: scope.externalUserId, iat: now, exp }, secret, {
-    algorithm: 'HS256',
-  });
+  const token = jwt.sign(
+    {
+      sub: customerId,
+      scope: 'widget',
+      chatbotId: scope.chatbotId,
+      externalUserId: scope.externalUserId,
+      iat: now,
+      exp,
+    },
+    secret,
+    {
+      algorithm: 'HS256',
+    },
+  );
   return { token, expiresAt: new Date(exp * 1000).toISOString() };
 }

@@ -6,7 +6,11 @@ import { widgetChannel } from './widget.js';
 
 /** The delivery adapters: the widget's room, signed webhooks, and the WhatsApp Cloud API. */
 export function createChannels(options: { graphApiBaseUrl: string; links: FlowLinks }): Channels {
-  return { WIDGET: widgetChannel, WEBHOOK: createWebhookChannel(options.links), WHATSAPP: createWhatsAppChannel(options) };
+  return {
+    WIDGET: widgetChannel,
+    WEBHOOK: createWebhookChannel(options.links),
+    WHATSAPP: createWhatsAppChannel(options),
+  };
 }
 
 export type { ChannelAdapter, Channels } from './channel.js';

@@ -12,7 +12,8 @@ const MAX_RETRY_AFTER_MS = 10_000;
  */
 export function transient(reason: string, nextRetryDelay?: number): ApplicationFailure {
   const { attempt } = Context.current().info;
-  if (attempt >= CHANNEL_MAX_ATTEMPTS) return ApplicationFailure.nonRetryable(`${reason} (${attempt} attempts)`, FailureTypes.channelUnavailable);
+  if (attempt >= CHANNEL_MAX_ATTEMPTS)
+    return ApplicationFailure.nonRetryable(`${reason} (${attempt} attempts)`, FailureTypes.channelUnavailable);
   return ApplicationFailure.create({ message: reason, type: FailureTypes.channelUnavailable, nextRetryDelay });
 }
 

@@ -26,8 +26,16 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 export const createWebhookChannel = (links: FlowLinks): ChannelAdapter => ({
   async deliver(reply, conversation) {
     const settings = conversation.chatbot.webhook;
-    if (!settings) throw ApplicationFailure.nonRetryable('This chatbot has no webhook set up for its WEBHOOK conversations', FailureTypes.channelNotConfigured);
-    const body = JSON.stringify({ event: 'message.created', message: toMessageDto(reply, links), conversation: toConversationDto(conversation, links) });
+    if (!settings)
+      throw ApplicationFailure.nonRetryable(
+        'This chatbot has no webhook set up for its WEBHOOK conversations',
+        FailureTypes.channelNotConfigured,
+      );
+    const body = JSON.stringify({
+      event: 'message.created',
+      message: toMessageDto(reply, links),
+      conversation: toConversationDto(conversation, links),
+    });
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const where = new URL(settings.url).host; // never the path or query: they may carry tokens
     let response: Response;
@@ -46,13 +54,20 @@ export const createWebhookChannel = (links: FlowLinks): ChannelAdapter => ({
         signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
     } catch (err) {
-      const why = err instanceof Error && err.name === 'TimeoutError' ? `did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s` : 'could not be reached';
+      const why =
+        err instanceof Error && err.name === 'TimeoutError'
+          ? `did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`
+          : 'could not be reached';
       throw transient(`The webhook at ${where} ${why}`);
     }
     await response.body?.cancel().catch(() => undefined);
     if (response.ok) return;
     const status = response.status;
-    if (status === 408 || status === 429 || status >= 500) throw transient(`The webhook at ${where} answered HTTP ${status}`, channelRetryAfterMs(response.headers));
-    throw ApplicationFailure.nonRetryable(`The webhook at ${where} refused the reply: HTTP ${status}`, FailureTypes.channelRejected);
+    if (status === 408 || status === 429 || status >= 500)
+      throw transient(`The webhook at ${where} answered HTTP ${status}`, channelRetryAfterMs(response.headers));
+    throw ApplicationFailure.nonRetryable(
+      `The webhook at ${where} refused the reply: HTTP ${status}`,
+      FailureTypes.channelRejected,
+    );
   },
 });

@@ -34,14 +34,22 @@ export function createWhatsAppChannel({ graphApiBaseUrl }: { graphApiBaseUrl: st
     async acknowledge(message, conversation) {
       const settings = conversation.chatbot.whatsapp;
       if (!settings || !message.externalId) return;
-      const response = await postMessages(settings, { status: 'read', message_id: message.externalId, typing_indicator: { type: 'text' } });
+      const response = await postMessages(settings, {
+        status: 'read',
+        message_id: message.externalId,
+        typing_indicator: { type: 'text' },
+      });
       await response.body?.cancel().catch(() => undefined);
       if (!response.ok) throw new Error(`WhatsApp answered HTTP ${response.status} to the read receipt`);
     },
 
     async deliver(message, conversation) {
       const settings = conversation.chatbot.whatsapp;
-      if (!settings) throw ApplicationFailure.nonRetryable('This chatbot has no WhatsApp number set up for its WHATSAPP conversations', FailureTypes.channelNotConfigured);
+      if (!settings)
+        throw ApplicationFailure.nonRetryable(
+          'This chatbot has no WhatsApp number set up for its WHATSAPP conversations',
+          FailureTypes.channelNotConfigured,
+        );
       if (message.externalId) return { externalId: message.externalId }; // Meta took it already
       const lastInbound = conversation.lastInboundAt?.getTime();
       if (lastInbound === undefined || Date.now() > lastInbound + WHATSAPP_WINDOW_MS) {
@@ -66,7 +74,8 @@ export function createWhatsAppChannel({ graphApiBaseUrl }: { graphApiBaseUrl: st
       if (response.ok && wamid) return { externalId: wamid };
       const code = body.error?.code;
       const detail = `WhatsApp error ${code ?? `HTTP ${response.status}`}: ${body.error?.error_data?.details ?? body.error?.message ?? 'no message id returned'}`;
-      if (code === undefined ? response.status >= 500 || response.ok : RETRYABLE_CODES.has(code)) throw transient(detail, channelRetryAfterMs(response.headers));
+      if (code === undefined ? response.status >= 500 || response.ok : RETRYABLE_CODES.has(code))
+        throw transient(detail, channelRetryAfterMs(response.headers));
       throw ApplicationFailure.nonRetryable(detail, FailureTypes.channelRejected);
     },
   };

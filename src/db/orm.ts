@@ -28,7 +28,9 @@ export async function createOrm(options: DatabaseOptions): Promise<MikroORM> {
   const orm = await MikroORM.init({
     entities: [Chatbot, Conversation, Message],
     extensions: [Migrator],
-    ...(options.url ? { clientUrl: options.url, onCreateConnection: checkClientWhileWaiting } : embedded(options.dataDir)),
+    ...(options.url
+      ? { clientUrl: options.url, onCreateConnection: checkClientWhileWaiting }
+      : embedded(options.dataDir)),
     pool: { min: 0, max: 10 },
     migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
     debug: options.debug ?? false,
@@ -47,14 +49,18 @@ export async function createOrm(options: DatabaseOptions): Promise<MikroORM> {
 /** Runs pending migrations holding the migration lock (session-level, on one held connection). */
 async function migrateInTurn(orm: MikroORM): Promise<void> {
   const lockId = MIGRATION_LOCK_ID.toString();
-  await orm.em.getConnection().getClient().connection().execute(async (held) => {
-    await sql`select pg_advisory_lock(${lockId}::bigint)`.execute(held);
-    try {
-      await orm.migrator.up();
-    } finally {
-      await sql`select pg_advisory_unlock(${lockId}::bigint)`.execute(held);
-    }
-  });
+  await orm.em
+    .getConnection()
+    .getClient()
+    .connection()
+    .execute(async (held) => {
+      await sql`select pg_advisory_lock(${lockId}::bigint)`.execute(held);
+      try {
+        await orm.migrator.up();
+      } finally {
+        await sql`select pg_advisory_unlock(${lockId}::bigint)`.execute(held);
+      }
+    });
 }
 
 /**
@@ -64,7 +70,9 @@ async function migrateInTurn(orm: MikroORM): Promise<void> {
  */
 async function checkClientWhileWaiting(connection: unknown): Promise<void> {
   await (connection as DatabaseConnection).executeQuery(
-    CompiledQuery.raw(`select set_config('client_connection_check_interval', '1000', false) where current_setting('server_version_num')::int >= 140000`),
+    CompiledQuery.raw(
+      `select set_config('client_connection_check_interval', '1000', false) where current_setting('server_version_num')::int >= 140000`,
+    ),
   );
 }
 

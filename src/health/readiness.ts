@@ -34,5 +34,12 @@ export function createReadiness(): Readiness {
 }
 
 function runCheck(check: ReadinessCheck): Promise<string> {
-  return withTimeout(check().then((reason) => reason ?? 'ok', () => 'down'), CHECK_TIMEOUT_MS, () => 'timeout');
+  return withTimeout(
+    check().then(
+      (reason) => reason ?? 'ok',
+      () => 'down',
+    ),
+    CHECK_TIMEOUT_MS,
+    () => 'timeout',
+  );
 }

@@ -36,7 +36,8 @@ export function requireAuth(secret: string): Middleware[] {
       }
       await next();
       // The Temporal UI's addresses are for ops, not for an end user's browser.
-      if (caller.widget && ctx.body !== null && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) ctx.body = withoutFlowLinks(ctx.body);
+      if (caller.widget && ctx.body !== null && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body))
+        ctx.body = withoutFlowLinks(ctx.body);
     },
   ];
 }

@@ -25,7 +25,12 @@ const MIDDLEWARE_DETAILS: Record<number, string> = {
   415: 'Unsupported media type, charset or Content-Encoding (send application/json, UTF-8; gzip, deflate and br are accepted)',
 };
 
-export const problem = (status: number, detail: string): Problem => ({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail });
+export const problem = (status: number, detail: string): Problem => ({
+  type: 'about:blank',
+  title: STATUS_CODES[status] ?? 'Error',
+  status,
+  detail,
+});
 
 /** RFC 9457 problem for any error; 5xx never carries internals. */
 function toProblem(err: unknown): Problem {
@@ -38,7 +43,10 @@ function toProblem(err: unknown): Problem {
   if (err instanceof AppError) return problem(err.status, err.message);
   if (err instanceof NotFoundError) return problem(404, 'Not found');
   if (isDatabaseUnavailable(err)) {
-    return problem(503, 'The service is briefly unavailable and stored nothing; retry shortly (with the same Idempotency-Key for sends)');
+    return problem(
+      503,
+      'The service is briefly unavailable and stored nothing; retry shortly (with the same Idempotency-Key for sends)',
+    );
   }
   if (isUndecodableBody(err)) return problem(400, 'The request body does not match its Content-Encoding');
   const status = httpStatusOf(err);
@@ -66,12 +74,14 @@ export function errorHandler(logger: Logger): Middleware {
       await next();
       // The router answers unknown paths and methods without a body: give them one like any error.
       if (ctx.body === undefined && [404, 405, 501].includes(ctx.status)) {
-        if (ctx.status !== 404 && ctx.response.get('Allow')) throw new AppError(405, 'Method Not Allowed', `Use ${ctx.response.get('Allow')} on this endpoint`);
+        if (ctx.status !== 404 && ctx.response.get('Allow'))
+          throw new AppError(405, 'Method Not Allowed', `Use ${ctx.response.get('Allow')} on this endpoint`);
         throw new AppError(404, 'Not Found', 'No such endpoint');
       }
     } catch (err) {
       const body = toProblem(err);
-      if (body.status === 503) logger.warn({ method: ctx.method, path: ctx.path, err: String(err) }, 'request met a database outage');
+      if (body.status === 503)
+        logger.warn({ method: ctx.method, path: ctx.path, err: String(err) }, 'request met a database outage');
       else if (body.status >= 500) logger.error({ method: ctx.method, path: ctx.path, err }, 'request failed');
       ctx.status = body.status;
       if (body.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));

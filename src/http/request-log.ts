@@ -25,7 +25,7 @@ export function requestLog(logger: Logger): Middleware {
     },
     customLogLevel: (req, res, err) => {
       if (err || res.statusCode >= 500) return 'error';
-      if (QUIET_PATHS.includes((req.url ?? '').split('?')[0]!)) return 'debug';
+      if (QUIET_PATHS.includes((req.url ?? '').split('?')[0])) return 'debug';
       return 'info';
     },
     serializers: {

@@ -7,11 +7,7 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
 
 /** A whole number from a query string, bounded; anything else ("1.5", "abc", "") is invalid. */
 export const intParam = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 export const uuidParam = z.object({ id: z.uuid() });
 
@@ -50,10 +46,9 @@ function jsonProblem(value: unknown, depth = 0): string | undefined {
 
 /** A JSON object bound for a jsonb column, at most `maxBytes` as JSON. */
 export const storableJsonObject = (maxBytes: number) =>
-  z
-    .record(z.string(), z.unknown())
-    .superRefine((value, ctx) => {
-      const problem = jsonProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      else if (Buffer.byteLength(JSON.stringify(value)) > maxBytes) ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes / 1024} KiB as JSON` });
-    });
+  z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    const problem = jsonProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else if (Buffer.byteLength(JSON.stringify(value)) > maxBytes)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes / 1024} KiB as JSON` });
+  });

@@ -1,4 +1,10 @@
-import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+  type RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { RedisClientType } from 'redis';
 import type { Logger } from '../logger.js';
 
@@ -54,17 +60,19 @@ export interface CounterOptions {
 export function createCounter(scope: string, options: CounterOptions): Counter {
   const keyPrefix = `${options.keyPrefix}:${scope}`;
   const memory = new RateLimiterMemory({ keyPrefix, points: UNBOUNDED, duration: WINDOW_SECONDS });
-  const shared = options.redis && new RLWrapperTimeouts({
-    limiter: new RateLimiterRedis({
-      storeClient: options.redis,
-      useRedisPackage: true,
-      rejectIfRedisNotReady: true,
-      keyPrefix,
-      points: UNBOUNDED,
-      duration: WINDOW_SECONDS,
-    }),
-    timeoutMs: REDIS_TIMEOUT_MS,
-  });
+  const shared =
+    options.redis &&
+    new RLWrapperTimeouts({
+      limiter: new RateLimiterRedis({
+        storeClient: options.redis,
+        useRedisPackage: true,
+        rejectIfRedisNotReady: true,
+        keyPrefix,
+        points: UNBOUNDED,
+        duration: WINDOW_SECONDS,
+      }),
+      timeoutMs: REDIS_TIMEOUT_MS,
+    });
   let warnedAt = 0;
   const inMemory = (err: unknown) => {
     if (Date.now() - warnedAt > WINDOW_SECONDS * 1000) {
@@ -87,7 +95,9 @@ export function createCounter(scope: string, options: CounterOptions): Counter {
       return { count: res.consumedPoints, msLeft: res.msBeforeNext };
     },
     async remove(key) {
-      await run((limiter) => limiter.reward(key)).catch((err: unknown) => options.logger.warn({ scope, err: String(err) }, 'a rate-limit count could not be given back'));
+      await run((limiter) => limiter.reward(key)).catch((err: unknown) =>
+        options.logger.warn({ scope, err: String(err) }, 'a rate-limit count could not be given back'),
+      );
     },
   };
 }

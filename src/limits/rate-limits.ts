@@ -64,7 +64,10 @@ export function createRateLimits(options: {
   /** Told of every refusal (for metrics). */
   onRefused?: (scope: LimitScope) => void;
 }): RateLimits {
-  const counter = (scope: LimitScope, redis = options.redis) => ({ scope, counter: createCounter(scope, { redis, keyPrefix: options.keyPrefix, logger: options.logger }) });
+  const counter = (scope: LimitScope, redis = options.redis) => ({
+    scope,
+    counter: createCounter(scope, { redis, keyPrefix: options.keyPrefix, logger: options.logger }),
+  });
   const users = counter('user');
   const chatbots = counter('chatbot');
   const customers = counter('customer');
@@ -79,7 +82,8 @@ export function createRateLimits(options: {
       const limit = chatbot.limits?.userSendsPerMinute ?? defaults.userSendsPerMinute;
       budgets.push(budget(users, `${chatbot.id}:${scope.endUser}`, limit, 'this end user'));
     }
-    if (chatbot?.limits?.sendsPerMinute) budgets.push(budget(chatbots, chatbot.id, chatbot.limits.sendsPerMinute, 'this chatbot'));
+    if (chatbot?.limits?.sendsPerMinute)
+      budgets.push(budget(chatbots, chatbot.id, chatbot.limits.sendsPerMinute, 'this chatbot'));
     budgets.push(budget(customers, scope.customerId, defaults.customerSendsPerMinute, 'this customer account'));
     return budgets.filter((b) => b !== undefined);
   };
@@ -99,7 +103,10 @@ export function createRateLimits(options: {
         await giveBack();
         options.onRefused?.(b.scope);
         const seconds = Math.max(1, Math.ceil(msLeft / 1000));
-        throw new TooManyRequests(`Too many ${noun} for ${b.what}: at most ${b.limit} a minute. Retry in ${seconds} s.`, seconds);
+        throw new TooManyRequests(
+          `Too many ${noun} for ${b.what}: at most ${b.limit} a minute. Retry in ${seconds} s.`,
+          seconds,
+        );
       }
     }
     return { refund: giveBack };
@@ -108,12 +115,20 @@ export function createRateLimits(options: {
   return {
     consumeSend: (scope) => take(budgetsOf(scope), 'messages'),
     consumeSocketEvent: async (socketId) => {
-      await take([budget(sockets, socketId, defaults.socketEventsPerMinute, 'this connection')].filter((b) => b !== undefined), 'events');
+      await take(
+        [budget(sockets, socketId, defaults.socketEventsPerMinute, 'this connection')].filter((b) => b !== undefined),
+        'events',
+      );
     },
   };
 }
 
 /** A budget, or none when its limit is 0 (off). */
-function budget({ scope, counter }: { scope: LimitScope; counter: Counter }, key: string, limit: number, what: string): Budget | undefined {
+function budget(
+  { scope, counter }: { scope: LimitScope; counter: Counter },
+  key: string,
+  limit: number,
+  what: string,
+): Budget | undefined {
   return limit > 0 ? { scope, counter, key, limit, what } : undefined;
 }

@@ -22,19 +22,33 @@ export async function startEchoLlm(port = 0): Promise<EchoLlm> {
       try {
         body = JSON.parse(raw);
       } catch {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'invalid JSON' } }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'invalid JSON' } }));
         return;
       }
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'not found' } }));
         return;
       }
       const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
       const text = `Echo: ${last?.content ?? ''}`;
-      const base = { id: `chatcmpl-echo-${Date.now()}`, created: Math.floor(Date.now() / 1000), model: body.model ?? 'echo' };
+      const base = {
+        id: `chatcmpl-echo-${Date.now()}`,
+        created: Math.floor(Date.now() / 1000),
+        model: body.model ?? 'echo',
+      };
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] }));
+        res.end(
+          JSON.stringify({
+            ...base,
+            object: 'chat.completion',
+            choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+          }),
+        );
         return;
       }
       const chunk = (delta: object, finish: string | null = null) =>

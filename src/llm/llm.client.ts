@@ -91,7 +91,8 @@ export function createLlmClient(config: LlmConfig): LlmClient {
       let finished = false;
       let usage: Completion['usage'];
       for await (const chunk of stream) {
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage)
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         const choice = chunk.choices[0];
         if (choice?.finish_reason) finished = true;
         if (choice?.finish_reason === 'length') truncated = true;
@@ -118,5 +119,9 @@ export function createLlmClient(config: LlmConfig): LlmClient {
 
 /** A 400/422 that names the usage option: the server does not know `stream_options`. */
 function refusesUsageOption(err: unknown): boolean {
-  return err instanceof OpenAI.APIError && (err.status === 400 || err.status === 422) && /stream_options|include_usage/i.test(err.message);
+  return (
+    err instanceof OpenAI.APIError &&
+    (err.status === 400 || err.status === 422) &&
+    /stream_options|include_usage/i.test(err.message)
+  );
 }

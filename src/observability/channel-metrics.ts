@@ -8,7 +8,10 @@ import type { Metrics } from './metrics.js';
  */
 export function instrumentChannels(channels: Channels, metrics: Metrics): Channels {
   const counted: Channels = {};
-  for (const [channel, adapter] of Object.entries(channels) as [keyof Channels, NonNullable<Channels[keyof Channels]>][]) {
+  for (const [channel, adapter] of Object.entries(channels) as [
+    keyof Channels,
+    NonNullable<Channels[keyof Channels]>,
+  ][]) {
     counted[channel] = {
       ...adapter,
       async deliver(reply, conversation) {

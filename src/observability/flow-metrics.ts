@@ -7,7 +7,8 @@ export function flowMetricsSinks(metrics: Metrics): InjectedSinks<FlowMetricsSin
   return {
     flowMetrics: {
       finished: {
-        fn: (_info, { outcome, failureType, channel }) => metrics.flowsFinished.inc({ outcome, failure_type: failureType, channel }),
+        fn: (_info, { outcome, failureType, channel }) =>
+          metrics.flowsFinished.inc({ outcome, failure_type: failureType, channel }),
         callDuringReplay: false,
       },
     },

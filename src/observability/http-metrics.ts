@@ -8,7 +8,11 @@ export function httpMetrics(metrics: Metrics): Middleware {
     try {
       await next();
     } finally {
-      end({ method: ctx.method, route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched', status: String(ctx.status) });
+      end({
+        method: ctx.method,
+        route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched',
+        status: String(ctx.status),
+      });
     }
   };
 }

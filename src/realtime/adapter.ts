@@ -18,7 +18,11 @@ export interface RealtimeBus {
  * connection-state recovery; `maxLen` must hold every event of a disconnection window, or recovery
  * silently fails. A short block time lets shutdown finish promptly.
  */
-export async function connectRealtimeBus(options: { url: string; streamName: string; maxLen: number }): Promise<RealtimeBus> {
+export async function connectRealtimeBus(options: {
+  url: string;
+  streamName: string;
+  maxLen: number;
+}): Promise<RealtimeBus> {
   const client = createClient({ url: options.url });
   client.on('error', () => undefined); // reconnects by itself; commands in flight reject on their own
   await client.connect();

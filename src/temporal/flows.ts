@@ -26,7 +26,10 @@ export interface FlowStarterOptions {
  * before a channel reported the failure); refused while a run is open, so concurrent retries make
  * one attempt.
  */
-export type StartMessageFlow = (input: MessageFlowInput, options?: { retry?: boolean }) => Promise<{ started: boolean }>;
+export type StartMessageFlow = (
+  input: MessageFlowInput,
+  options?: { retry?: boolean },
+) => Promise<{ started: boolean }>;
 
 /**
  * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the message's

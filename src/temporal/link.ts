@@ -53,7 +53,11 @@ export function connectTemporal(options: { address: string; namespace: string; l
       } catch (err) {
         await connection?.close().catch(() => undefined);
         if (closed) throw new Error('The Temporal link was closed before it connected');
-        if (attempt === 1) logger.warn({ address, err: String(err) }, 'Temporal is not reachable; retrying (messages are kept in the outbox)');
+        if (attempt === 1)
+          logger.warn(
+            { address, err: String(err) },
+            'Temporal is not reachable; retrying (messages are kept in the outbox)',
+          );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           wake = () => (clearTimeout(timer), resolve());

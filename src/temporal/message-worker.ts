@@ -22,7 +22,10 @@ export interface MessageWorker {
  * Runs the message flows' worker once Temporal is reachable (a process started during a Temporal
  * outage waits for it instead of exiting). A worker that dies by itself is reported on `failed`.
  */
-export function startMessageWorker(deps: Deps, options: { publisher: Publisher; workflowBundle?: WorkflowBundleOption }): MessageWorker {
+export function startMessageWorker(
+  deps: Deps,
+  options: { publisher: Publisher; workflowBundle?: WorkflowBundleOption },
+): MessageWorker {
   const { config, logger } = deps;
   let worker: Worker | undefined;
   let stopping = false;
@@ -37,13 +40,18 @@ export function startMessageWorker(deps: Deps, options: { publisher: Publisher; 
       connection: session.connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      workflowBundle: options.workflowBundle ?? { codePath: config.workflowBundlePath ?? (await cachedWorkflowBundle(config.dataDir)) },
+      workflowBundle: options.workflowBundle ?? {
+        codePath: config.workflowBundlePath ?? (await cachedWorkflowBundle(config.dataDir)),
+      },
       activities: createActivities({
         orm: deps.orm,
         publisher: options.publisher,
         llm: deps.llm,
         logger,
-        channels: instrumentChannels(createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl, links: deps.links }), deps.metrics),
+        channels: instrumentChannels(
+          createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl, links: deps.links }),
+          deps.metrics,
+        ),
         notifyTurn: createTurnNotifier(client, logger),
         flowIsOpen: createFlowInspector(client),
         links: deps.links,

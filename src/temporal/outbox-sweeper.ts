@@ -57,12 +57,23 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
 
   const finishAbandoned = async (client: NonNullable<ReturnType<TemporalLink['current']>>['client']) => {
     const flowIsOpen = createFlowInspector(client);
-    const failReply = createReplyFailer({ orm, publisher, logger, links: options.links, finish: createTurnFinisher(orm, createTurnNotifier(client, logger)) });
+    const failReply = createReplyFailer({
+      orm,
+      publisher,
+      logger,
+      links: options.links,
+      finish: createTurnFinisher(orm, createTurnNotifier(client, logger)),
+    });
     for (const messageId of await findLongUnfinished(orm.em.fork(), options.abandonedAfterMs)) {
       if (stopped) return;
       try {
         if ((await flowIsOpen(messageId)) || (await isDone(orm.em.fork(), messageId))) continue;
-        await failReply({ messageId, replyId: crypto.randomUUID(), type: FailureTypes.flowEnded, reason: 'The flow closed without finishing the message' });
+        await failReply({
+          messageId,
+          replyId: crypto.randomUUID(),
+          type: FailureTypes.flowEnded,
+          reason: 'The flow closed without finishing the message',
+        });
       } catch (err) {
         if (isTemporalUnreachable(err)) throw err;
         logger.error({ messageId, err }, 'could not finish an abandoned message; will retry');
@@ -84,7 +95,12 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
   const timer = setInterval(() => {
     if (running) return;
     running = sweep()
-      .catch((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox sweep stopped early; will retry'))
+      .catch((err) =>
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'outbox sweep stopped early; will retry',
+        ),
+      )
       .finally(() => (running = undefined));
   }, options.intervalMs);
 

@@ -17,7 +17,11 @@ let installed: { metricsUrl?: string } | undefined;
  * logged and left out; the runtime is installed without it rather than falling back to the SDK's
  * defaults (console logs, its own signal handlers). Signals are left to src/process.ts.
  */
-export async function installTemporalRuntime(level: LogLevel, logger: Logger, metricsBindAddress?: string): Promise<string | undefined> {
+export async function installTemporalRuntime(
+  level: LogLevel,
+  logger: Logger,
+  metricsBindAddress?: string,
+): Promise<string | undefined> {
   if (installed) return installed.metricsUrl;
   const sdkLevel = level === 'debug' ? 'debug' : level === 'error' || level === 'silent' ? 'error' : 'warn';
   const bindAddress = metricsBindAddress ?? `127.0.0.1:${await freePort()}`;
@@ -26,7 +30,9 @@ export async function installTemporalRuntime(level: LogLevel, logger: Logger, me
     logger: sdk,
     telemetryOptions: {
       logging: { filter: { core: sdkLevel.toUpperCase() as Uppercase<typeof sdkLevel>, other: 'ERROR' }, forward: {} },
-      ...(withMetrics && { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } } }),
+      ...(withMetrics && {
+        metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } },
+      }),
     },
     shutdownSignals: [],
   });
@@ -37,7 +43,10 @@ export async function installTemporalRuntime(level: LogLevel, logger: Logger, me
     // Installed already in this process, by an app built earlier (tests): its exporter is not ours.
     if (err instanceof IllegalStateError) installed = {};
     else {
-      logger.warn({ err, bindAddress }, 'the Temporal SDK’s Prometheus exporter could not start: /metrics goes without the SDK’s worker metrics');
+      logger.warn(
+        { err, bindAddress },
+        'the Temporal SDK’s Prometheus exporter could not start: /metrics goes without the SDK’s worker metrics',
+      );
       Runtime.install(options(false));
       installed = {};
     }
@@ -51,7 +60,8 @@ export async function installTemporalRuntime(level: LogLevel, logger: Logger, me
  */
 function sdkLogger(logger: Logger): SdkLogger {
   const methods = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-  const log = (level: SdkLogLevel, message: string, meta: LogMetadata = {}) => logger[methods[level]]({ ...messageOf(meta.workflowId), ...meta }, message);
+  const log = (level: SdkLogLevel, message: string, meta: LogMetadata = {}) =>
+    logger[methods[level]]({ ...messageOf(meta.workflowId), ...meta }, message);
   return {
     log,
     trace: (message, meta) => log('TRACE', message, meta),

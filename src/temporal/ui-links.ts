@@ -21,7 +21,8 @@ export function createFlowLinks(uiUrl: string | undefined, namespace: string): F
   const workflows = `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows`;
   return {
     flow: (messageId) => `${workflows}/${encodeURIComponent(messageWorkflowId(messageId))}`,
-    flows: (conversationId) => `${workflows}?query=${encodeURIComponent(`${ConversationIdKey.name}="${conversationId}"`)}`,
+    flows: (conversationId) =>
+      `${workflows}?query=${encodeURIComponent(`${ConversationIdKey.name}="${conversationId}"`)}`,
   };
 }
 
@@ -37,7 +38,8 @@ export function withoutFlowLinks<T>(value: T): T {
   const copy: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (key === 'metadata') copy[key] = inner;
-    else if (key === 'links' && inner !== null && typeof inner === 'object') copy[key] = Object.fromEntries(Object.keys(inner).map((name) => [name, null]));
+    else if (key === 'links' && inner !== null && typeof inner === 'object')
+      copy[key] = Object.fromEntries(Object.keys(inner).map((name) => [name, null]));
     else copy[key] = withoutFlowLinks(inner);
   }
   return copy as T;

@@ -23,15 +23,21 @@ export async function buildWorkflowBundle(): Promise<{ code: string }> {
 export async function cachedWorkflowBundle(cacheDir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const file of readdirSync(workflowsDir).sort()) hash.update(file).update(readFileSync(join(workflowsDir, file)));
-  hash.update(readFileSync(fileURLToPath(new URL('../../node_modules/@temporalio/workflow/package.json', import.meta.url))));
+  hash.update(
+    readFileSync(fileURLToPath(new URL('../../node_modules/@temporalio/workflow/package.json', import.meta.url))),
+  );
   mkdirSync(cacheDir, { recursive: true });
   const path = join(cacheDir, `workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(path)) return path;
 
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `${path}.tmp`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), `${path}.tmp`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`workflow bundling failed (exit ${code})`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`workflow bundling failed (exit ${code})`)),
+    );
   });
   renameSync(`${path}.tmp`, path);
   return path;
@@ -48,5 +54,5 @@ const silentLogger = {
 
 // As a script: node --import tsx src/temporal/workflow-bundle.ts <output file>
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(process.argv[2]!, (await buildWorkflowBundle()).code);
+  writeFileSync(process.argv[2], (await buildWorkflowBundle()).code);
 }

@@ -45,7 +45,11 @@ describe('structured logs (pino)', () => {
     const workflowId = `message-${messageId}`;
     await settledHistory(api, sent.body.data.conversation.id, 2);
     // A 500 retried, then a 400 for good: the reply FAILED, which is logged inside the flow.
-    const failedLine = await waitFor(() => jsonLines(app!.output()).find((l) => l.msg === 'reply failed'), 15_000, 'the reply failed line');
+    const failedLine = await waitFor(
+      () => jsonLines(app!.output()).find((l) => l.msg === 'reply failed'),
+      15_000,
+      'the reply failed line',
+    );
 
     const lines = jsonLines(app.output());
     const requestLines = lines.filter((l) => l.reqId === requestId);
@@ -62,13 +66,16 @@ describe('structured logs (pino)', () => {
     expect(lines.filter((l) => l.reqId === generatedId)).toEqual([
       expect.objectContaining({ msg: 'request completed', route: '/messages/:id', res: { statusCode: 200 } }),
     ]);
-    expect(failedLine).toEqual(expect.objectContaining({ level: 'warn', messageId, workflowId, activity: 'failReply', type: 'LlmRejected' }));
+    expect(failedLine).toEqual(
+      expect.objectContaining({ level: 'warn', messageId, workflowId, activity: 'failReply', type: 'LlmRejected' }),
+    );
 
     // Every line written inside a flow's step carries the message and workflow ids, ours included:
     // the SDK's own report of the retried LLM call as well as our lines.
     const flowLines = lines.filter((l) => l.activity !== undefined || l.workflowId !== undefined);
     expect(flowLines.length).toBeGreaterThanOrEqual(2);
-    for (const line of flowLines) expect(line).toEqual(expect.objectContaining({ messageId: expect.any(String), workflowId: expect.any(String) }));
+    for (const line of flowLines)
+      expect(line).toEqual(expect.objectContaining({ messageId: expect.any(String), workflowId: expect.any(String) }));
     const ours = flowLines.filter((l) => l.workflowId === workflowId);
     expect(ours.every((l) => l.messageId === messageId)).toBe(true);
     expect(ours.map((l) => l.msg)).toEqual(expect.arrayContaining(['reply failed']));
@@ -76,27 +83,50 @@ describe('structured logs (pino)', () => {
     expect(sdkLines.length).toBeGreaterThanOrEqual(1);
     for (const line of sdkLines) expect(line.taskToken).toBe('[redacted]');
     // What failed is said: the SDK's error keeps its class, type and message.
-    expect(sdkLines.map((l) => [l.msg, l.error?.failureType, typeof l.error?.message])).toContainEqual(['Activity failed', 'LlmUnavailable', 'string']);
+    expect(sdkLines.map((l) => [l.msg, l.error?.failureType, typeof l.error?.message])).toContainEqual([
+      'Activity failed',
+      'LlmUnavailable',
+      'string',
+    ]);
     // Every line is JSON with a level name and an ISO time.
-    for (const line of lines) expect(line).toEqual(expect.objectContaining({ level: expect.stringMatching(/^(debug|info|warn|error|fatal)$/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }));
+    for (const line of lines)
+      expect(line).toEqual(
+        expect.objectContaining({
+          level: expect.stringMatching(/^(debug|info|warn|error|fatal)$/),
+          time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        }),
+      );
   });
 
   it('remove secrets by configuration, wherever a line puts them', () => {
     const written: string[] = [];
     const destination = new Writable({ write: (chunk, _enc, done) => (written.push(String(chunk)), done()) });
     const logger = createLogger('debug', { destination });
-    const secrets = ['Bearer eyJhbGciOi.secret.jwt', 'whsec-1234', 'EAAG-token', 'app-secret-1', 'verify-1', 'sk-key-1'];
+    const secrets = [
+      'Bearer eyJhbGciOi.secret.jwt',
+      'whsec-1234',
+      'EAAG-token',
+      'app-secret-1',
+      'verify-1',
+      'sk-key-1',
+    ];
     logger.info({ req: { headers: { authorization: secrets[0], cookie: 'session=1' } } }, 'a request');
     logger.info({ webhook: { url: 'https://crm.example/hook', secret: secrets[1] } }, 'settings');
-    logger.info({ whatsapp: { phoneNumberId: '1065', accessToken: secrets[2], appSecret: secrets[3], verifyToken: secrets[4] } }, 'settings');
+    logger.info(
+      { whatsapp: { phoneNumberId: '1065', accessToken: secrets[2], appSecret: secrets[3], verifyToken: secrets[4] } },
+      'settings',
+    );
     logger.info({ llm: { baseUrl: 'https://llm.example', apiKey: secrets[5] } }, 'settings');
     // An error is its class, message, code and causes: never a driver's failing row or a request's config.
-    const driverError = Object.assign(new Error('duplicate key value violates unique constraint "message_external_id_unique"'), {
-      code: '23505',
-      detail: 'Key (external_id)=(wamid.private-content) already exists.',
-      config: { headers: { authorization: secrets[0] } },
-      cause: Object.assign(new Error('socket hang up'), { request: { apiKey: secrets[5] } }),
-    });
+    const driverError = Object.assign(
+      new Error('duplicate key value violates unique constraint "message_external_id_unique"'),
+      {
+        code: '23505',
+        detail: 'Key (external_id)=(wamid.private-content) already exists.',
+        config: { headers: { authorization: secrets[0] } },
+        cause: Object.assign(new Error('socket hang up'), { request: { apiKey: secrets[5] } }),
+      },
+    );
     logger.error({ err: driverError }, 'request failed');
     const text = written.join('');
     for (const secret of secrets) expect(text).not.toContain(secret);

@@ -9,7 +9,17 @@ import { metricKey, parseMetrics } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
 import { testEnv } from '../support/env.js';
 import { startFakeLlm, usageOf } from '../support/fake-llm.js';
-import { connectSocket, settledHistory, startScenario, startTestApp, tokenFor, apiClient, createChatbot, waitFor, type Scenario } from '../support/harness.js';
+import {
+  connectSocket,
+  settledHistory,
+  startScenario,
+  startTestApp,
+  tokenFor,
+  apiClient,
+  createChatbot,
+  waitFor,
+  type Scenario,
+} from '../support/harness.js';
 
 async function scrape(baseUrl: string): Promise<{ text: string; series: Map<string, number> }> {
   const res = await fetch(`${baseUrl}/metrics`);
@@ -32,29 +42,41 @@ afterAll(async () => {
 describe('GET /metrics', () => {
   it('counts a send, its reply and its LLM call; a failure by type; a retry; and serves the SDK worker metrics', async () => {
     const base = (await scrape(s.app.url)).series;
-    const at = (series: Map<string, number>, name: string, labels?: Record<string, string>) => series.get(metricKey(name, labels)) ?? 0;
-    const delta = (series: Map<string, number>, name: string, labels?: Record<string, string>) => at(series, name, labels) - at(base, name, labels);
+    const at = (series: Map<string, number>, name: string, labels?: Record<string, string>) =>
+      series.get(metricKey(name, labels)) ?? 0;
+    const delta = (series: Map<string, number>, name: string, labels?: Record<string, string>) =>
+      at(series, name, labels) - at(base, name, labels);
     const replied = { outcome: 'REPLIED', failure_type: 'none', channel: 'WIDGET' };
     const rejected = { outcome: 'FAILED', failure_type: 'LlmRejected', channel: 'WIDGET' };
 
     // A send answered.
     const content = 'hello metrics please';
-    const sent = await s.api('POST', '/messages/send', { body: { chatbotId: s.chatbotId, externalUserId: 'metrics-user', content, channel: 'WIDGET' } });
+    const sent = await s.api('POST', '/messages/send', {
+      body: { chatbotId: s.chatbotId, externalUserId: 'metrics-user', content, channel: 'WIDGET' },
+    });
     expect(sent.status).toBe(202);
     const conversationId = sent.body.data.conversation.id;
     await settledHistory(s.api, conversationId, 2);
-    const afterSend = await waitFor(async () => {
-      const { series } = await scrape(s.app.url);
-      return delta(series, 'chatflow_flows_finished_total', replied) === 1 && series;
-    }, 20_000, 'the flow counted as finished');
-    expect(s.llm.requests[0]!.messages).toEqual([
+    const afterSend = await waitFor(
+      async () => {
+        const { series } = await scrape(s.app.url);
+        return delta(series, 'chatflow_flows_finished_total', replied) === 1 && series;
+      },
+      20_000,
+      'the flow counted as finished',
+    );
+    expect(s.llm.requests[0].messages).toEqual([
       { role: 'system', content: SYSTEM_PROMPT },
       { role: 'user', content },
     ]);
     const usage = usageOf([{ content: SYSTEM_PROMPT }, { content }], `Echo: ${content}`);
     expect({
       accepted: delta(afterSend, 'chatflow_sends_accepted_total', { channel: 'WIDGET', role: 'USER' }),
-      http: delta(afterSend, 'chatflow_http_request_duration_seconds_count', { method: 'POST', route: '/messages/send', status: '202' }),
+      http: delta(afterSend, 'chatflow_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/messages/send',
+        status: '202',
+      }),
       llmOk: delta(afterSend, 'chatflow_llm_request_duration_seconds_count', { outcome: 'ok' }),
       llmError: delta(afterSend, 'chatflow_llm_request_duration_seconds_count', { outcome: 'error' }),
       firstToken: delta(afterSend, 'chatflow_llm_time_to_first_token_seconds_count'),
@@ -76,29 +98,51 @@ describe('GET /metrics', () => {
 
     // A send the LLM refuses (400: permanent), then its retry through the API, answered.
     s.llm.script({ kind: 'error', status: 400, message: 'bad request' });
-    const failing = await s.api('POST', '/messages/send', { body: { chatbotId: s.chatbotId, externalUserId: 'metrics-user', content: 'fail me', channel: 'WIDGET' } });
-    await waitFor(async () => (await settledHistory(s.api, conversationId, 4))[3].deliveryStatus === 'FAILED', 20_000, 'the FAILED reply');
-    const afterFailure = await waitFor(async () => {
-      const { series } = await scrape(s.app.url);
-      return delta(series, 'chatflow_flows_finished_total', rejected) === 1 && series;
-    }, 20_000, 'the failed flow counted');
+    const failing = await s.api('POST', '/messages/send', {
+      body: { chatbotId: s.chatbotId, externalUserId: 'metrics-user', content: 'fail me', channel: 'WIDGET' },
+    });
+    await waitFor(
+      async () => (await settledHistory(s.api, conversationId, 4))[3].deliveryStatus === 'FAILED',
+      20_000,
+      'the FAILED reply',
+    );
+    const afterFailure = await waitFor(
+      async () => {
+        const { series } = await scrape(s.app.url);
+        return delta(series, 'chatflow_flows_finished_total', rejected) === 1 && series;
+      },
+      20_000,
+      'the failed flow counted',
+    );
     expect(delta(afterFailure, 'chatflow_llm_request_duration_seconds_count', { outcome: 'error' })).toBe(1);
     expect(delta(afterFailure, 'chatflow_flows_finished_total', replied)).toBe(1);
 
     const retried = await s.api('POST', `/messages/${failing.body.data.message.id}/retry`);
     expect(retried.status).toBe(202);
-    await waitFor(async () => (await settledHistory(s.api, conversationId, 4))[3].deliveryStatus === 'SENT', 20_000, 'the retried reply SENT');
-    const afterRetry = await waitFor(async () => {
-      const { series } = await scrape(s.app.url);
-      return delta(series, 'chatflow_flows_finished_total', replied) === 2 && series;
-    }, 20_000, 'the retried flow counted');
+    await waitFor(
+      async () => (await settledHistory(s.api, conversationId, 4))[3].deliveryStatus === 'SENT',
+      20_000,
+      'the retried reply SENT',
+    );
+    const afterRetry = await waitFor(
+      async () => {
+        const { series } = await scrape(s.app.url);
+        return delta(series, 'chatflow_flows_finished_total', replied) === 2 && series;
+      },
+      20_000,
+      'the retried flow counted',
+    );
     expect({
       retries: delta(afterRetry, 'chatflow_retries_accepted_total', { channel: 'WIDGET' }),
       accepted: delta(afterRetry, 'chatflow_sends_accepted_total', { channel: 'WIDGET', role: 'USER' }),
       sent: delta(afterRetry, 'chatflow_deliveries_total', { channel: 'WIDGET', status: 'SENT' }),
       failedFlows: delta(afterRetry, 'chatflow_flows_finished_total', rejected),
       llmOk: delta(afterRetry, 'chatflow_llm_request_duration_seconds_count', { outcome: 'ok' }),
-      retryHttp: delta(afterRetry, 'chatflow_http_request_duration_seconds_count', { method: 'POST', route: '/messages/:id/retry', status: '202' }),
+      retryHttp: delta(afterRetry, 'chatflow_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/messages/:id/retry',
+        status: '202',
+      }),
     }).toEqual({ retries: 1, accepted: 2, sent: 2, failedFlows: 1, llmOk: 2, retryHttp: 1 });
 
     // The Temporal SDK's own worker metrics, from the native core's Prometheus exporter.
@@ -116,9 +160,9 @@ describe('GET /metrics', () => {
     expect(await gauge()).toBe(0);
     const sockets = [await connectSocket(s.app.url, s.token), await connectSocket(s.app.url, s.token)];
     expect(await gauge()).toBe(2);
-    sockets[0]!.close();
+    sockets[0].close();
     await waitFor(async () => (await gauge()) === 1, 10_000, 'one socket left');
-    sockets[1]!.close();
+    sockets[1].close();
     await waitFor(async () => (await gauge()) === 0, 10_000, 'no socket left');
   });
 });
@@ -140,14 +184,20 @@ describe('outbox lag', () => {
     expect(await lagNow()).toBe(0);
     const api = apiClient(app.url, tokenFor(`outbox-lag-${crypto.randomUUID()}`));
     const bot = await createChatbot(api);
-    const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'lagging', content: 'are you there?', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'lagging', content: 'are you there?', channel: 'WIDGET' },
+    });
     expect(sent.status).toBe(202);
     const sentAt = Date.now();
     // The gauge is the age of the oldest unstarted message, ours: it keeps ageing.
-    const lag = await waitFor(async () => {
-      const value = await lagNow();
-      return value !== undefined && value >= 1 && value;
-    }, 15_000, 'an outbox lag of a second');
+    const lag = await waitFor(
+      async () => {
+        const value = await lagNow();
+        return value !== undefined && value >= 1 && value;
+      },
+      15_000,
+      'an outbox lag of a second',
+    );
     expect(lag).toBeLessThanOrEqual((Date.now() - sentAt) / 1000 + 1);
     expect(await db.tableCounts()).toEqual(expect.objectContaining({ message: 1, conversation: 1 }));
   });
@@ -176,17 +226,37 @@ describe('the SDK exporter’s port taken', () => {
     });
     const api = apiClient(proc.url, tokenFor(`exporter-${crypto.randomUUID()}`, {}, testEnv().jwtSecret));
     const bot = await createChatbot(api);
-    const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'still there?', channel: 'WIDGET' } });
-    expect((await settledHistory(api, sent.body.data.conversation.id, 2)).map((m) => [m.role, m.deliveryStatus])).toEqual([['USER', 'SENT'], ['ASSISTANT', 'SENT']]);
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'u', content: 'still there?', channel: 'WIDGET' },
+    });
+    expect(
+      (await settledHistory(api, sent.body.data.conversation.id, 2)).map((m) => [m.role, m.deliveryStatus]),
+    ).toEqual([
+      ['USER', 'SENT'],
+      ['ASSISTANT', 'SENT'],
+    ]);
     const { text, series } = await scrape(proc.url);
     expect(series.get(metricKey('chatflow_sends_accepted_total', { channel: 'WIDGET', role: 'USER' }))).toBe(1);
     expect(text).not.toMatch(/^temporal_/m);
     const lines = jsonLines(proc.output());
     expect(lines.filter((l) => /Prometheus exporter could not start/.test(l.msg))).toEqual([
-      expect.objectContaining({ level: 'warn', bindAddress: taken, err: expect.objectContaining({ message: expect.stringMatching(/address.*in use/i) }) }),
+      expect.objectContaining({
+        level: 'warn',
+        bindAddress: taken,
+        err: expect.objectContaining({ message: expect.stringMatching(/address.*in use/i) }),
+      }),
     ]);
     // Nothing printed outside the JSON logs but the start-up banner (the SDK's console logger was not used).
-    const other = proc.output().split('\n').filter((line) => line && !line.startsWith('{') && !line.startsWith('***') && !/^(Role|API|Socket\.IO|LLM|Temporal UI):/.test(line));
+    const other = proc
+      .output()
+      .split('\n')
+      .filter(
+        (line) =>
+          line &&
+          !line.startsWith('{') &&
+          !line.startsWith('***') &&
+          !/^(Role|API|Socket\.IO|LLM|Temporal UI):/.test(line),
+      );
     expect(other).toEqual([]);
   });
 });
@@ -204,10 +274,14 @@ describe('an LLM server that refuses stream_options', () => {
     app = await startTestApp({ OPENAI_BASE_URL: llm.url });
     const api = apiClient(app.url, tokenFor(`no-usage-${crypto.randomUUID()}`));
     const bot = await createChatbot(api);
-    const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'one', channel: 'WIDGET' } });
+    const first = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'u', content: 'one', channel: 'WIDGET' },
+    });
     const conversationId = first.body.data.conversation.id;
     await settledHistory(api, conversationId, 2);
-    await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'two', channel: 'WIDGET', conversationId } });
+    await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'u', content: 'two', channel: 'WIDGET', conversationId },
+    });
     const history = await settledHistory(api, conversationId, 4);
     expect(history.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
       ['USER', 'one', 'SENT'],

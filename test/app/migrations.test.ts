@@ -20,10 +20,17 @@ describe('roles started together on a fresh database', () => {
     db = await createScratchDatabase('migrate');
     const env = splitRoleEnv({ DATABASE_URL: db.url });
     // As compose starts them: API processes and a worker at the same moment.
-    const starts = ['src/api.ts', 'src/api.ts', 'src/api.ts', 'src/worker.ts'].map((entry) => startAppProcess(env, 60_000, [], entry));
+    const starts = ['src/api.ts', 'src/api.ts', 'src/api.ts', 'src/worker.ts'].map((entry) =>
+      startAppProcess(env, 60_000, [], entry),
+    );
     const results = await Promise.allSettled(starts);
     for (const result of results) if (result.status === 'fulfilled') processes.push(result.value);
-    expect(results.map((r) => (r.status === 'fulfilled' ? 'started' : String(r.reason)))).toEqual(['started', 'started', 'started', 'started']);
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'started' : String(r.reason)))).toEqual([
+      'started',
+      'started',
+      'started',
+      'started',
+    ]);
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

@@ -14,10 +14,30 @@ const HOW_TO = 'openssl rand -base64 48';
 
 describe('no publicly known secret guards a network', () => {
   it.each([
-    ['the api role', 'src/api.ts', {}, 'Cannot start the api role: JWT_SECRET is required: this role runs beside other processes, which must share it.'],
-    ['the worker role', 'src/worker.ts', {}, 'Cannot start the worker role: JWT_SECRET is required: this role runs beside other processes, which must share it.'],
-    ['NODE_ENV=production', 'src/main.ts', { NODE_ENV: 'production' }, 'Cannot start the all-in-one role: JWT_SECRET is required: NODE_ENV is production.'],
-    ['a non-loopback HOST', 'src/main.ts', { HOST: '0.0.0.0' }, 'Cannot start the all-in-one role: JWT_SECRET is required: HOST 0.0.0.0 is reachable from the network.'],
+    [
+      'the api role',
+      'src/api.ts',
+      {},
+      'Cannot start the api role: JWT_SECRET is required: this role runs beside other processes, which must share it.',
+    ],
+    [
+      'the worker role',
+      'src/worker.ts',
+      {},
+      'Cannot start the worker role: JWT_SECRET is required: this role runs beside other processes, which must share it.',
+    ],
+    [
+      'NODE_ENV=production',
+      'src/main.ts',
+      { NODE_ENV: 'production' },
+      'Cannot start the all-in-one role: JWT_SECRET is required: NODE_ENV is production.',
+    ],
+    [
+      'a non-loopback HOST',
+      'src/main.ts',
+      { HOST: '0.0.0.0' },
+      'Cannot start the all-in-one role: JWT_SECRET is required: HOST 0.0.0.0 is reachable from the network.',
+    ],
   ])('%s refuses to start without JWT_SECRET, saying how to make one', async (_, entry, env, message) => {
     const start = startAppProcess({ ...sharedServices(), ...env }, 30_000, [], entry);
     await expect(start).rejects.toThrow(/exited with 1 before starting/);
@@ -33,7 +53,10 @@ describe('no publicly known secret guards a network', () => {
   ])('every role refuses %s', async (_, secret) => {
     for (const entry of ['src/main.ts', 'src/api.ts']) {
       const start = startAppProcess({ ...sharedServices(), JWT_SECRET: secret }, 30_000, [], entry);
-      const output = await start.then(() => 'started', (err: Error) => err.message);
+      const output = await start.then(
+        () => 'started',
+        (err: Error) => err.message,
+      );
       expect(output).toContain('JWT_SECRET is too weak: it must be a random secret of at least 32 characters.');
       expect(output).toContain(HOW_TO);
     }

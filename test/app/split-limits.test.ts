@@ -31,17 +31,24 @@ describe('rate limits across API processes sharing Redis', () => {
       RATE_LIMIT_USER_SENDS_PER_MINUTE: String(USER_LIMIT),
       RATE_LIMIT_KEY_PREFIX: `chatflow-test:limits:${crypto.randomUUID()}`,
     });
-    const [a, b, worker] = await Promise.all(['src/api.ts', 'src/api.ts', 'src/worker.ts'].map((entry) => startAppProcess(env, 60_000, [], entry)));
-    processes.push(a!, b!, worker!);
+    const [a, b, worker] = await Promise.all(
+      ['src/api.ts', 'src/api.ts', 'src/worker.ts'].map((entry) => startAppProcess(env, 60_000, [], entry)),
+    );
+    processes.push(a, b, worker);
 
     const token = tokenFor(`split-limits-${crypto.randomUUID()}`);
-    const apis = [apiClient(a!.url, token), apiClient(b!.url, token)];
-    const { id: chatbotId } = await createChatbot(apis[0]!);
+    const apis = [apiClient(a.url, token), apiClient(b.url, token)];
+    const { id: chatbotId } = await createChatbot(apis[0]);
     const send = (i: number, externalUserId: string) =>
-      apis[i % 2]!('POST', '/messages/send', { body: { chatbotId, externalUserId, content: `message ${i}`, channel: 'WIDGET' } });
+      apis[i % 2]('POST', '/messages/send', {
+        body: { chatbotId, externalUserId, content: `message ${i}`, channel: 'WIDGET' },
+      });
     const expectTooMany = (res: ApiResponse) => {
       expect([res.status, res.contentType, res.body.title, res.body.detail]).toEqual([
-        429, expect.stringContaining('application/problem+json'), 'Too Many Requests', expect.stringMatching(/^Too many messages for this end user: at most 5 a minute\./),
+        429,
+        expect.stringContaining('application/problem+json'),
+        'Too Many Requests',
+        expect.stringMatching(/^Too many messages for this end user: at most 5 a minute\./),
       ]);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     };
@@ -61,12 +68,23 @@ describe('rate limits across API processes sharing Redis', () => {
     // The database holds the accepted messages and nothing else; the worker answered each once.
     const accepted = [...burst, ...alternated].filter((r) => r.status === 202);
     for (const conversationId of new Set(accepted.map((r) => r.body.data.conversation.id as string))) {
-      const history = await settledHistory(apis[1]!, conversationId, USER_LIMIT * 2, 40_000);
-      expect(history.map((m) => m.role).sort()).toEqual([...Array(USER_LIMIT).fill('ASSISTANT'), ...Array(USER_LIMIT).fill('USER')]);
+      const history = await settledHistory(apis[1], conversationId, USER_LIMIT * 2, 40_000);
+      expect(history.map((m) => m.role).sort()).toEqual([
+        ...Array(USER_LIMIT).fill('ASSISTANT'),
+        ...Array(USER_LIMIT).fill('USER'),
+      ]);
     }
     const counts = await db.tableCounts();
-    expect({ chatbot: counts.chatbot, conversation: counts.conversation, message: counts.message, idempotency_key: counts.idempotency_key }).toEqual({
-      chatbot: 1, conversation: 2, message: 2 * USER_LIMIT * 2, idempotency_key: 0,
+    expect({
+      chatbot: counts.chatbot,
+      conversation: counts.conversation,
+      message: counts.message,
+      idempotency_key: counts.idempotency_key,
+    }).toEqual({
+      chatbot: 1,
+      conversation: 2,
+      message: 2 * USER_LIMIT * 2,
+      idempotency_key: 0,
     });
     expect(llm.requests).toHaveLength(2 * USER_LIMIT);
   });

@@ -38,7 +38,9 @@ describe('a worker that dies in the middle of a flow', () => {
     const bot = await createChatbot(api);
 
     llm.script({ kind: 'hang' });
-    const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'survive this', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'u', content: 'survive this', channel: 'WIDGET' },
+    });
     expect(sent.status).toBe(202);
     await llm.waitForRequests(1); // generation is in flight inside the process
 
@@ -49,10 +51,14 @@ describe('a worker that dies in the middle of a flow', () => {
     running = await startAppProcess(env);
     const restartedApi = apiClient(running.url, token);
     const conversationId = sent.body.data.conversation.id;
-    const messages = await waitFor(async () => {
-      const rows = (await restartedApi('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
-      return rows.some((m) => m.role === 'ASSISTANT' && m.deliveryStatus === 'SENT') ? rows : undefined;
-    }, 40_000, 'the reply after the restart');
+    const messages = await waitFor(
+      async () => {
+        const rows = (await restartedApi('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
+        return rows.some((m) => m.role === 'ASSISTANT' && m.deliveryStatus === 'SENT') ? rows : undefined;
+      },
+      40_000,
+      'the reply after the restart',
+    );
 
     expect(messages.map((m) => [m.seq, m.role, m.content])).toEqual([
       [1, 'USER', 'survive this'],

@@ -2,7 +2,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { WorkflowFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, messageFlow, startScenario, startTestApp, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
+import {
+  apiClient,
+  connectSocket,
+  createChatbot,
+  messageFlow,
+  startScenario,
+  startTestApp,
+  waitFor,
+  type Api,
+  type Scenario,
+  type TestApp,
+} from '../support/harness.js';
 
 let scenario: Scenario;
 let llm: FakeLlm;
@@ -23,7 +34,9 @@ beforeEach(() => llm.reset());
 /** Sends into a fresh conversation with a subscribed socket, as a widget would. */
 async function sendWatched(content: string, target = { app, api, token, chatbotId }) {
   const externalUserId = `user-${crypto.randomUUID()}`;
-  const first = await target.api('POST', '/messages/send', { body: { chatbotId: target.chatbotId, externalUserId, content, channel: 'WIDGET' } });
+  const first = await target.api('POST', '/messages/send', {
+    body: { chatbotId: target.chatbotId, externalUserId, content, channel: 'WIDGET' },
+  });
   expect(first.status).toBe(202);
   const { message, conversation } = first.body.data;
   const socket = await connectSocket(target.app.url, target.token);
@@ -90,7 +103,12 @@ describe('permanent failures fail fast and say why', () => {
 
       const status = await socket.waitFor((e) => e.event === 'message:status');
       expect(status.payload).toEqual({ messageId: replies[0].id, conversationId: conversation.id, status: 'FAILED' });
-      expect(socket.events.filter((e) => e.event === 'typing').map((e) => e.payload.isTyping).at(-1)).toBe(false);
+      expect(
+        socket.events
+          .filter((e) => e.event === 'typing')
+          .map((e) => e.payload.isTyping)
+          .at(-1),
+      ).toBe(false);
     } finally {
       socket.close();
     }
@@ -101,7 +119,12 @@ describe('permanent failures fail fast and say why', () => {
     try {
       const bareApi = apiClient(bare.url, token);
       const bot = await createChatbot(bareApi);
-      const { conversation, socket, handle } = await sendWatched('anyone there?', { app: bare, api: bareApi, token, chatbotId: bot.id });
+      const { conversation, socket, handle } = await sendWatched('anyone there?', {
+        app: bare,
+        api: bareApi,
+        token,
+        chatbotId: bot.id,
+      });
       try {
         const failure = await handle.result().catch((err: unknown) => err);
         expect(failure).toBeInstanceOf(WorkflowFailedError);
@@ -109,7 +132,12 @@ describe('permanent failures fail fast and say why', () => {
         expect(String((failure as WorkflowFailedError).cause?.message)).toContain('OPENAI_API_KEY');
         const replies = (await messagesOf(conversation.id, bareApi)).filter((m) => m.role === 'ASSISTANT');
         expect(replies).toEqual([
-          expect.objectContaining({ deliveryStatus: 'FAILED', metadata: { error: { type: 'LlmNotConfigured', message: 'No language model is configured to answer this chatbot.' } } }),
+          expect.objectContaining({
+            deliveryStatus: 'FAILED',
+            metadata: {
+              error: { type: 'LlmNotConfigured', message: 'No language model is configured to answer this chatbot.' },
+            },
+          }),
         ]);
         await socket.waitFor((e) => e.event === 'message:status' && e.payload.status === 'FAILED');
         expect(llm.requests).toHaveLength(0);
@@ -139,7 +167,7 @@ describe('exactly one reply when a flow runs again after it wrote', () => {
       requestId: crypto.randomUUID(),
       reason: 'test: replay the whole flow',
     });
-    const rerun = app.deps.client.workflow.getHandle(handle.workflowId, runId!);
+    const rerun = app.deps.client.workflow.getHandle(handle.workflowId, runId);
     expect(await rerun.result()).toEqual(first);
 
     expect(llm.requests).toHaveLength(1);
@@ -151,12 +179,18 @@ describe('exactly one reply when a flow runs again after it wrote', () => {
 
 describe('a reply is stored even with nobody listening', () => {
   it('delivers into the history when no socket is subscribed', async () => {
-    const sent = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'offline', content: 'later', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId: 'offline', content: 'later', channel: 'WIDGET' },
+    });
     const conversationId = sent.body.data.conversation.id;
-    const all = await waitFor(async () => {
-      const rows = await messagesOf(conversationId);
-      return rows.length === 2 && rows[1].deliveryStatus === 'SENT' ? rows : undefined;
-    }, 20_000, 'reply');
+    const all = await waitFor(
+      async () => {
+        const rows = await messagesOf(conversationId);
+        return rows.length === 2 && rows[1].deliveryStatus === 'SENT' ? rows : undefined;
+      },
+      20_000,
+      'reply',
+    );
     expect(all[1]).toMatchObject({ role: 'ASSISTANT', content: 'Echo: later' });
   });
 });

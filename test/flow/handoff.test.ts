@@ -33,7 +33,9 @@ const rows = (history: any[]) => history.map((m) => [m.seq, m.role, m.content, m
 
 /** An end user's message; 202 expected. */
 async function send(externalUserId: string, content: string, conversationId?: string, channel = 'WIDGET') {
-  const res = await scenario.api('POST', '/messages/send', { body: { chatbotId: scenario.chatbotId, externalUserId, content, channel, conversationId } });
+  const res = await scenario.api('POST', '/messages/send', {
+    body: { chatbotId: scenario.chatbotId, externalUserId, content, channel, conversationId },
+  });
   expect({ status: res.status, body: res.body }).toMatchObject({ status: 202 });
   return res.body.data as { message: any; conversation: any };
 }
@@ -45,9 +47,12 @@ async function opened(externalUserId: string, channel = 'WIDGET') {
   return { conversationId: first.conversation.id as string, externalUserId, hello: history[0] };
 }
 
-const history = async (conversationId: string) => (await scenario.api('GET', `/messages/conversation/${conversationId}?limit=100`)).body.data as any[];
-const act = (conversationId: string, action: string, body?: unknown) => scenario.api('POST', `/conversations/${conversationId}/${action}`, { body });
-const postAgent = (conversationId: string, body: unknown) => scenario.api('POST', `/conversations/${conversationId}/messages`, { body });
+const history = async (conversationId: string) =>
+  (await scenario.api('GET', `/messages/conversation/${conversationId}?limit=100`)).body.data as any[];
+const act = (conversationId: string, action: string, body?: unknown) =>
+  scenario.api('POST', `/conversations/${conversationId}/${action}`, { body });
+const postAgent = (conversationId: string, body: unknown) =>
+  scenario.api('POST', `/conversations/${conversationId}/messages`, { body });
 
 /** A socket of the scenario's customer subscribed to `target`, closed after the test. */
 async function subscribed(target: { conversationId: string } | { chatbotId: string }) {
@@ -59,20 +64,30 @@ async function subscribed(target: { conversationId: string } | { chatbotId: stri
 
 /** What the socket saw, in order, without `ready`, and without `message:delta` unless asked (its batching varies). */
 const seen = (socket: TestSocket, options: { deltas?: boolean } = {}) =>
-  socket.events.filter((e) => e.event !== 'ready' && (options.deltas || e.event !== 'message:delta')).map((e) => [e.event, e.payload]);
+  socket.events
+    .filter((e) => e.event !== 'ready' && (options.deltas || e.event !== 'message:delta'))
+    .map((e) => [e.event, e.payload]);
 
 /**
  * A sentinel: marks the message READ and waits for that status in the room. Events reach a socket
  * in the order they were emitted, so once it has this one it has everything emitted before.
  */
 async function sentinel(socket: TestSocket, conversationId: string, messageId: string) {
-  expect(await socket.emitWithAck('message:read', { messageId })).toEqual({ ok: true, data: { messageId, status: 'READ' } });
+  expect(await socket.emitWithAck('message:read', { messageId })).toEqual({
+    ok: true,
+    data: { messageId, status: 'READ' },
+  });
   const event = ['message:status', { messageId, conversationId, status: 'READ' }];
-  await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === messageId && e.payload.status === 'READ');
+  await socket.waitFor(
+    (e) => e.event === 'message:status' && e.payload.messageId === messageId && e.payload.status === 'READ',
+  );
   return event;
 }
 
-const statusEvent = (conversationId: string, status: string, reason: string) => ['conversation:status', { conversationId, chatbotId: scenario.chatbotId, status, reason }];
+const statusEvent = (conversationId: string, status: string, reason: string) => [
+  'conversation:status',
+  { conversationId, chatbotId: scenario.chatbotId, status, reason },
+];
 
 /** Whether a message's flow ever waited for its turn (a turn wait is the flow's only timer). */
 async function waitedForTurn(messageId: string) {
@@ -92,9 +107,16 @@ describe('a conversation an agent takes over', () => {
     expect(handedOff.status).toBe(200);
     const conversation = (await api('GET', `/conversations/${conversationId}`)).body.data;
     expect(handedOff.body).toEqual({ data: conversation });
-    expect(conversation).toMatchObject({ id: conversationId, chatbotId: scenario.chatbotId, externalUserId, channel: 'WIDGET', status: 'HANDOFF' });
+    expect(conversation).toMatchObject({
+      id: conversationId,
+      chatbotId: scenario.chatbotId,
+      externalUserId,
+      channel: 'WIDGET',
+      status: 'HANDOFF',
+    });
     // Repeating it, with or without a reason, changes nothing and says nothing.
-    for (const body of [undefined, { reason: 'again' }]) expect(await act(conversationId, 'handoff', body)).toMatchObject({ status: 200, body: { data: conversation } });
+    for (const body of [undefined, { reason: 'again' }])
+      expect(await act(conversationId, 'handoff', body)).toMatchObject({ status: 200, body: { data: conversation } });
 
     llm.reset();
     const userMessages = [];
@@ -121,8 +143,13 @@ describe('a conversation an agent takes over', () => {
     ]);
 
     // Another conversation of the bot, with a reason: the dashboard's sentinel, after all of the above.
-    expect(await act(other.conversationId, 'handoff', { reason: 'the customer asked for a person' })).toMatchObject({ status: 200, body: { data: { status: 'HANDOFF' } } });
-    await dashboard.waitFor((e) => e.event === 'conversation:status' && e.payload.conversationId === other.conversationId);
+    expect(await act(other.conversationId, 'handoff', { reason: 'the customer asked for a person' })).toMatchObject({
+      status: 200,
+      body: { data: { status: 'HANDOFF' } },
+    });
+    await dashboard.waitFor(
+      (e) => e.event === 'conversation:status' && e.payload.conversationId === other.conversationId,
+    );
     expect(seen(dashboard, { deltas: true })).toEqual([
       statusEvent(conversationId, 'HANDOFF', 'an agent took over'),
       statusEvent(other.conversationId, 'HANDOFF', 'the customer asked for a person'),
@@ -140,7 +167,14 @@ describe('a conversation an agent takes over', () => {
     expect(res.status).toBe(202);
     const message = res.body.data.message;
     expect(res.body).toEqual({ message: 'Message accepted for delivery', data: { message } });
-    expect(message).toMatchObject({ conversationId, seq: 3, role: 'AGENT', content: 'Hi, Sam from support here.', deliveryStatus: 'PENDING', metadata: { agent: 'sam' } });
+    expect(message).toMatchObject({
+      conversationId,
+      seq: 3,
+      role: 'AGENT',
+      content: 'Hi, Sam from support here.',
+      deliveryStatus: 'PENDING',
+      metadata: { agent: 'sam' },
+    });
     expect(message.links).toEqual({ flow: uiLinks.flow(message.id) }); // an agent's message has a flow of its own
     expect(await (await messageFlow(app, message.id)).result()).toEqual({ status: 'DELIVERED', messageId: message.id });
 
@@ -249,7 +283,7 @@ describe('a conversation an agent takes over', () => {
     ]);
     // The answer to "second" sees the reply to "first" (saved later, seq 6), never the agent's
     // message that comes after it in the conversation's turn order.
-    expect(llm.requests[1]!.messages).toEqual([
+    expect(llm.requests[1].messages).toEqual([
       { role: 'system', content: 'You are a helpful bot.' },
       { role: 'user', content: 'hello' },
       { role: 'assistant', content: 'Echo: hello' },
@@ -320,10 +354,18 @@ describe('a conversation an agent takes over', () => {
     expect(await act(conversationId, 'close', { reason: 'again' })).toMatchObject({ status: 200, body: closed.body });
     const before = await history(conversationId);
 
-    const conflict = (detail: string) => ({ status: 409, contentType: expect.stringContaining(PROBLEM), body: { type: 'about:blank', title: 'Conflict', status: 409, detail } });
-    const refused = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content: 'one more thing', channel: 'WIDGET', conversationId } });
+    const conflict = (detail: string) => ({
+      status: 409,
+      contentType: expect.stringContaining(PROBLEM),
+      body: { type: 'about:blank', title: 'Conflict', status: 409, detail },
+    });
+    const refused = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId, content: 'one more thing', channel: 'WIDGET', conversationId },
+    });
     expect(refused).toMatchObject(conflict('The conversation is closed'));
-    expect(await postAgent(conversationId, { content: 'Anything else?' })).toMatchObject(conflict('The conversation is closed'));
+    expect(await postAgent(conversationId, { content: 'Anything else?' })).toMatchObject(
+      conflict('The conversation is closed'),
+    );
     expect(await act(conversationId, 'resume')).toMatchObject(conflict('A closed conversation cannot be resumed'));
     expect(await act(conversationId, 'handoff')).toMatchObject(conflict('A closed conversation cannot be handed off'));
     expect(await history(conversationId)).toEqual(before);
@@ -351,29 +393,57 @@ describe('a conversation an agent takes over', () => {
 
     const mallory = tokenFor(`mallory-${crypto.randomUUID()}`);
     const asMallory = apiClient(app.url, mallory);
-    const calls: [string, unknown][] = [['messages', { content: 'I am an agent too' }], ['handoff', undefined], ['handoff', { reason: 'mine now' }], ['resume', undefined], ['close', undefined]];
+    const calls: [string, unknown][] = [
+      ['messages', { content: 'I am an agent too' }],
+      ['handoff', undefined],
+      ['handoff', { reason: 'mine now' }],
+      ['resume', undefined],
+      ['close', undefined],
+    ];
     for (const [path, body] of calls) {
       const res = await asMallory('POST', `/conversations/${conversationId}/${path}`, { body });
       expect({ path, status: res.status, contentType: res.contentType, body: res.body }).toEqual({
-        path, status: 404, contentType: expect.stringContaining(PROBLEM), body: { type: 'about:blank', title: 'Not Found', status: 404, detail: 'Conversation not found' },
+        path,
+        status: 404,
+        contentType: expect.stringContaining(PROBLEM),
+        body: { type: 'about:blank', title: 'Not Found', status: 404, detail: 'Conversation not found' },
       });
     }
     const socket = await connectSocket(app.url, mallory);
     sockets.push(socket);
-    expect(await socket.emitWithAck('subscribe', { chatbotId: scenario.chatbotId })).toEqual({ ok: false, error: { code: 'not_found', message: 'Chatbot not found' } });
-    expect(await socket.emitWithAck('subscribe', { conversationId })).toEqual({ ok: false, error: { code: 'not_found', message: 'Conversation not found' } });
+    expect(await socket.emitWithAck('subscribe', { chatbotId: scenario.chatbotId })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'Chatbot not found' },
+    });
+    expect(await socket.emitWithAck('subscribe', { conversationId })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'Conversation not found' },
+    });
 
     const invalid = async (path: string, body: unknown, errorPaths: string[]) => {
       const res = await api('POST', path, { body });
-      expect({ path, body, status: res.status, contentType: res.contentType, errorPaths: [...new Set(res.body.errors?.map((e: any) => e.path))] }).toEqual({
-        path, body, status: 400, contentType: expect.stringContaining(PROBLEM), errorPaths,
+      expect({
+        path,
+        body,
+        status: res.status,
+        contentType: res.contentType,
+        errorPaths: [...new Set(res.body.errors?.map((e: any) => e.path))],
+      }).toEqual({
+        path,
+        body,
+        status: 400,
+        contentType: expect.stringContaining(PROBLEM),
+        errorPaths,
       });
     };
-    for (const action of ['messages', 'handoff', 'resume', 'close']) await invalid(`/conversations/not-a-uuid/${action}`, { content: 'hi' }, ['id']);
-    for (const content of ['', '   \n\t']) await invalid(`/conversations/${conversationId}/messages`, { content }, ['content']);
+    for (const action of ['messages', 'handoff', 'resume', 'close'])
+      await invalid(`/conversations/not-a-uuid/${action}`, { content: 'hi' }, ['id']);
+    for (const content of ['', '   \n\t'])
+      await invalid(`/conversations/${conversationId}/messages`, { content }, ['content']);
     await invalid(`/conversations/${conversationId}/messages`, {}, ['content']);
     await invalid(`/conversations/${conversationId}/messages`, { content: 'hi', role: 'USER' }, ['']);
-    for (const reason of ['', '  ', 'x'.repeat(501)]) await invalid(`/conversations/${conversationId}/handoff`, { reason }, ['reason']);
+    for (const reason of ['', '  ', 'x'.repeat(501)])
+      await invalid(`/conversations/${conversationId}/handoff`, { reason }, ['reason']);
     await invalid(`/conversations/${conversationId}/close`, { reason: 'done', status: 'OPEN' }, ['']);
 
     expect(await history(conversationId)).toEqual(before);
@@ -397,7 +467,10 @@ describe('a conversation an agent takes over', () => {
     expect(agent).toMatchObject({ seq: 3, role: 'AGENT', deliveryStatus: 'PENDING' });
     const failure = await (await messageFlow(app, agent.id)).result().catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'ReplyFailed', message: expect.stringContaining('ChannelNotConfigured') });
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: 'ReplyFailed',
+      message: expect.stringContaining('ChannelNotConfigured'),
+    });
 
     const next = await send(externalUserId, 'anyone?', conversationId, 'WHATSAPP');
     await expect((await messageFlow(app, next.message.id)).result()).rejects.toBeInstanceOf(WorkflowFailedError);
@@ -410,7 +483,10 @@ describe('a conversation an agent takes over', () => {
       [4, 'USER', 'anyone?', 'SENT'],
       [5, 'ASSISTANT', 'Echo: anyone?', 'FAILED'],
     ]);
-    const channelNotConfigured = { type: 'ChannelNotConfigured', message: 'The reply could not be sent: this conversation’s channel has no delivery set up.' };
+    const channelNotConfigured = {
+      type: 'ChannelNotConfigured',
+      message: 'The reply could not be sent: this conversation’s channel has no delivery set up.',
+    };
     expect(stored[2].metadata).toEqual({ ticket: 7, error: channelNotConfigured });
     // FAILED messages stay out of the prompt: the LLM never saw what did not reach the user.
     expect(llm.requests.map((r) => r.messages)).toEqual([
@@ -429,7 +505,15 @@ describe('a conversation an agent takes over', () => {
       ['message', onSocket(next.message)],
       ['typing', { conversationId, isTyping: true }],
       ['typing', { conversationId, isTyping: false }],
-      ['message', onSocket({ ...reply, deliveryStatus: 'PENDING', metadata: { model: 'gpt-4o-mini' }, updatedAt: reply.createdAt })],
+      [
+        'message',
+        onSocket({
+          ...reply,
+          deliveryStatus: 'PENDING',
+          metadata: { model: 'gpt-4o-mini' },
+          updatedAt: reply.createdAt,
+        }),
+      ],
       ['typing', { conversationId, isTyping: false }],
       ['message:status', { messageId: reply.id, conversationId, status: 'FAILED' }],
       last,

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, messageFlow, startTestApp, tokenFor, settledHistory, uiLinks, waitFor, type Api, type TestApp } from '../support/harness.js';
+import {
+  apiClient,
+  connectSocket,
+  createChatbot,
+  messageFlow,
+  startTestApp,
+  tokenFor,
+  settledHistory,
+  uiLinks,
+  waitFor,
+  type Api,
+  type TestApp,
+} from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -29,7 +41,13 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
   it('emits message, typing, deltas, the reply and its status, in that order', async () => {
     const bot = await createChatbot(api, { systemPrompt: 'Be brief.', model: 'bot-model', temperature: 0.3 });
     const first = await api('POST', '/messages/send', {
-      body: { chatbotId: bot.id, externalUserId: 'alice', content: 'Hi there', channel: 'WIDGET', metadata: { page: '/pricing' } },
+      body: {
+        chatbotId: bot.id,
+        externalUserId: 'alice',
+        content: 'Hi there',
+        channel: 'WIDGET',
+        metadata: { page: '/pricing' },
+      },
     });
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({
@@ -50,7 +68,13 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     try {
       expect(await socket.emitWithAck('subscribe', { conversationId })).toEqual({ ok: true, data: { conversationId } });
       const second = await api('POST', '/messages/send', {
-        body: { chatbotId: bot.id, conversationId, externalUserId: 'alice', content: 'What can you do?', channel: 'WIDGET' },
+        body: {
+          chatbotId: bot.id,
+          conversationId,
+          externalUserId: 'alice',
+          content: 'What can you do?',
+          channel: 'WIDGET',
+        },
       });
       expect(second.status).toBe(202);
       const status = await socket.waitFor((e) => e.event === 'message:status' && e.payload.status === 'SENT');
@@ -63,11 +87,17 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
         .filter((name, i, all) => name !== 'message:delta' || all[i - 1] !== 'message:delta');
       expect(flow).toEqual(['message', 'typing:true', 'message:delta', 'typing:false', 'message', 'message:status']);
       const [userEvent, ...rest] = socket.events.filter((e) => e.event === 'message');
-      expect(userEvent!.payload).toMatchObject({ id: second.body.data.message.id, role: 'USER', seq: 3 });
-      const replyEvent = rest[0]!;
-      expect(replyEvent.payload).toMatchObject({ id: replyId, role: 'ASSISTANT', seq: 4, conversationId, content: 'Echo: What can you do?' });
+      expect(userEvent.payload).toMatchObject({ id: second.body.data.message.id, role: 'USER', seq: 3 });
+      const replyEvent = rest[0];
+      expect(replyEvent.payload).toMatchObject({
+        id: replyId,
+        role: 'ASSISTANT',
+        seq: 4,
+        conversationId,
+        content: 'Echo: What can you do?',
+      });
       // A room holds end users' widgets: socket events carry the shape with the ops addresses left out.
-      expect(userEvent!.payload.links).toEqual({ flow: null });
+      expect(userEvent.payload.links).toEqual({ flow: null });
       expect(replyEvent.payload.links).toEqual({ flow: null });
       const typing = socket.events.filter((e) => e.event === 'typing').map((e) => e.payload);
       expect(typing).toEqual([
@@ -109,20 +139,29 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     ]);
 
     expect((await api('GET', `/messages/${data[3].id}`)).body.data).toEqual(data[3]);
-    const [row] = await app.deps.orm.em.fork().execute('select last_message_at from conversation where id = ?', [conversationId]);
+    const [row] = await app.deps.orm.em
+      .fork()
+      .execute('select last_message_at from conversation where id = ?', [conversationId]);
     expect(new Date(row.last_message_at).toISOString()).toBe(data[3].createdAt);
   });
 
   it('uses the server default model when the chatbot has none, and omits an empty system prompt', async () => {
     const bot = await createChatbot(api, { systemPrompt: '' });
-    const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'bob', content: 'ping', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'bob', content: 'ping', channel: 'WIDGET' },
+    });
     await waitFor(async () => (await history(sent.body.data.conversation.id)).meta.total === 2, 20_000, 'reply');
-    expect(llm.requests.at(-1)).toMatchObject({ model: 'default-model', messages: [{ role: 'user', content: 'ping' }] });
+    expect(llm.requests.at(-1)).toMatchObject({
+      model: 'default-model',
+      messages: [{ role: 'user', content: 'ping' }],
+    });
   });
 
   it('starts MessageWorkflow with ID message-<messageId> and searchable ConversationId and ChatbotId', async () => {
     const bot = await createChatbot(api);
-    const sent = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'ops', content: 'find me', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'ops', content: 'find me', channel: 'WIDGET' },
+    });
     const { message, conversation } = sent.body.data;
     const handle = await messageFlow(app, message.id);
     expect(await handle.result()).toMatchObject({ status: 'REPLIED' });
@@ -131,11 +170,16 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
     expect(description.taskQueue).toBe(app.taskQueue);
     expect(description.searchAttributes).toMatchObject({ ConversationId: [conversation.id], ChatbotId: [bot.id] });
 
-    const found = await waitFor(async () => {
-      const ids: string[] = [];
-      for await (const wf of app.deps.client.workflow.list({ query: `ConversationId = "${conversation.id}"` })) ids.push(wf.workflowId);
-      return ids.length > 0 ? ids : undefined;
-    }, 15_000, 'visibility');
+    const found = await waitFor(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of app.deps.client.workflow.list({ query: `ConversationId = "${conversation.id}"` }))
+          ids.push(wf.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      },
+      15_000,
+      'visibility',
+    );
     expect(found).toEqual([`message-${message.id}`]);
   });
 });
@@ -143,15 +187,28 @@ describe('a message gets its reply over Socket.IO and in the history', () => {
 describe('subscriptions', () => {
   it('stops events after unsubscribe, while the reply is still stored', async () => {
     const bot = await createChatbot(api);
-    const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'quiet', content: 'one', channel: 'WIDGET' } });
+    const first = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'quiet', content: 'one', channel: 'WIDGET' },
+    });
     const conversationId = first.body.data.conversation.id;
     await settledHistory(api, conversationId, 2);
     const socket = await connectSocket(app.url, token);
     try {
       await socket.emitWithAck('subscribe', { conversationId });
-      expect(await socket.emitWithAck('unsubscribe', { conversationId })).toEqual({ ok: true, data: { conversationId } });
-      await api('POST', '/messages/send', { body: { chatbotId: bot.id, conversationId, externalUserId: 'quiet', content: 'two', channel: 'WIDGET' } });
-      await waitFor(async () => (await history(conversationId)).data.at(-1)?.deliveryStatus === 'SENT' && (await history(conversationId)).meta.total === 4, 20_000, 'second reply');
+      expect(await socket.emitWithAck('unsubscribe', { conversationId })).toEqual({
+        ok: true,
+        data: { conversationId },
+      });
+      await api('POST', '/messages/send', {
+        body: { chatbotId: bot.id, conversationId, externalUserId: 'quiet', content: 'two', channel: 'WIDGET' },
+      });
+      await waitFor(
+        async () =>
+          (await history(conversationId)).data.at(-1)?.deliveryStatus === 'SENT' &&
+          (await history(conversationId)).meta.total === 4,
+        20_000,
+        'second reply',
+      );
       expect(socket.events.filter((e) => e.event !== 'ready')).toEqual([]);
     } finally {
       socket.close();
@@ -166,7 +223,9 @@ describe('subscriptions', () => {
       }
       socket.socket.emit('subscribe', { conversationId: crypto.randomUUID() });
       socket.socket.emit('unsubscribe');
-      expect(await socket.emitWithAck('unsubscribe', { conversationId: crypto.randomUUID() })).toMatchObject({ ok: true });
+      expect(await socket.emitWithAck('unsubscribe', { conversationId: crypto.randomUUID() })).toMatchObject({
+        ok: true,
+      });
     } finally {
       socket.close();
     }
@@ -179,7 +238,13 @@ describe('history paging', () => {
     let conversationId: string | undefined;
     for (let i = 1; i <= 3; i++) {
       const res = await api('POST', '/messages/send', {
-        body: { chatbotId: bot.id, conversationId, externalUserId: 'pager', content: `question ${i}`, channel: 'WIDGET' },
+        body: {
+          chatbotId: bot.id,
+          conversationId,
+          externalUserId: 'pager',
+          content: `question ${i}`,
+          channel: 'WIDGET',
+        },
       });
       conversationId = res.body.data.conversation.id;
       await waitFor(async () => (await history(conversationId!)).meta.total === i * 2, 20_000, `reply ${i}`);

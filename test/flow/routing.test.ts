@@ -53,7 +53,9 @@ type Row = [number, string, string, string, Record<string, unknown>];
 async function openConversation(chatbotId: string, target = main()) {
   const externalUserId = `user-${crypto.randomUUID()}`;
   const post = async (content: string, conversationId?: string) => {
-    const res = await target.api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WIDGET', conversationId } });
+    const res = await target.api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId, content, channel: 'WIDGET', conversationId },
+    });
     expect(res.status).toBe(202);
     return res.body.data.message;
   };
@@ -92,8 +94,12 @@ async function openConversation(chatbotId: string, target = main()) {
     async events(): Promise<[string, unknown][]> {
       const event = checkpoints.shift()!;
       const status = event === 'message:delivered' ? 'DELIVERED' : 'READ';
-      expect(await socket.emitWithAck(event, { messageId: hello.message.id })).toEqual({ ok: true, data: { messageId: hello.message.id, status } });
-      const isCheckpoint = (e: { event: string; payload: any }) => e.event === 'message:status' && e.payload.messageId === hello.message.id && e.payload.status === status;
+      expect(await socket.emitWithAck(event, { messageId: hello.message.id })).toEqual({
+        ok: true,
+        data: { messageId: hello.message.id, status },
+      });
+      const isCheckpoint = (e: { event: string; payload: any }) =>
+        e.event === 'message:status' && e.payload.messageId === hello.message.id && e.payload.status === status;
       await socket.waitFor(isCheckpoint);
       const seen = socket.events.splice(0).filter((e) => e.event !== 'ready');
       expect(isCheckpoint(seen.at(-1)!)).toBe(true);
@@ -110,7 +116,9 @@ const typing = (conversationId: string, isTyping: boolean) => ['typing', { conve
 describe('rules answer before the LLM', () => {
   it('a keyword rule replies with its text, without any LLM request', async () => {
     const text = 'Plans start at $10 a month.';
-    const chatbotId = await bot({ rules: [{ match: { type: 'keyword', value: 'price' }, action: { type: 'reply', text } }] });
+    const chatbotId = await bot({
+      rules: [{ match: { type: 'keyword', value: 'price' }, action: { type: 'reply', text } }],
+    });
     const c = await openConversation(chatbotId);
 
     const { message, flow } = await c.send('What is the PRICE, please?');
@@ -137,7 +145,9 @@ describe('rules answer before the LLM', () => {
 
   it('a regex rule answers what it matches; anything else goes to the LLM', async () => {
     const text = 'Your order is on its way.';
-    const chatbotId = await bot({ rules: [{ match: { type: 'regex', value: '^order\\s+#?\\d+' }, action: { type: 'reply', text } }] });
+    const chatbotId = await bot({
+      rules: [{ match: { type: 'regex', value: '^order\\s+#?\\d+' }, action: { type: 'reply', text } }],
+    });
     const c = await openConversation(chatbotId);
 
     const matched = await c.send('Order #12345 where is it?');
@@ -149,7 +159,11 @@ describe('rules answer before the LLM', () => {
     expect(llm.requests).toHaveLength(0);
 
     const other = await c.send('my order is late');
-    expect(await other.flow.result()).toEqual({ status: 'REPLIED', replyId: (await c.reply(6)).id, route: { myTurn: true, responder: 'LLM' } });
+    expect(await other.flow.result()).toEqual({
+      status: 'REPLIED',
+      replyId: (await c.reply(6)).id,
+      route: { myTurn: true, responder: 'LLM' },
+    });
     expect(llm.requests).toHaveLength(1);
     expect(llm.requests[0].messages.at(-1)).toEqual({ role: 'user', content: 'my order is late' });
     expect((await c.rows()).slice(2)).toEqual([
@@ -161,20 +175,32 @@ describe('rules answer before the LLM', () => {
   });
 
   it('the first matching rule wins, in the order a PATCH sets', async () => {
-    const byKeyword = { match: { type: 'keyword', value: 'refund' }, action: { type: 'reply', text: 'Refunds take 5 days.' } };
-    const byRegex = { match: { type: 'regex', value: 'refund|money back' }, action: { type: 'reply', text: 'Ask billing for your money.' } };
+    const byKeyword = {
+      match: { type: 'keyword', value: 'refund' },
+      action: { type: 'reply', text: 'Refunds take 5 days.' },
+    };
+    const byRegex = {
+      match: { type: 'regex', value: 'refund|money back' },
+      action: { type: 'reply', text: 'Ask billing for your money.' },
+    };
     const chatbotId = await bot({ rules: [byKeyword, byRegex] });
     const c = await openConversation(chatbotId);
 
     const first = await c.send('I want a refund');
-    expect(await first.flow.result()).toMatchObject({ status: 'REPLIED', route: { responder: 'RULE', rule: 0, match: 'keyword "refund"', text: 'Refunds take 5 days.' } });
+    expect(await first.flow.result()).toMatchObject({
+      status: 'REPLIED',
+      route: { responder: 'RULE', rule: 0, match: 'keyword "refund"', text: 'Refunds take 5 days.' },
+    });
 
     const patched = await scenario.api('PATCH', `/chatbots/${chatbotId}`, { body: { rules: [byRegex, byKeyword] } });
     expect(patched.status).toBe(200);
     expect(patched.body.data.rules).toEqual([byRegex, byKeyword]);
     expect((await scenario.api('GET', `/chatbots/${chatbotId}`)).body.data.rules).toEqual([byRegex, byKeyword]);
     const second = await c.send('I want a refund');
-    expect(await second.flow.result()).toMatchObject({ status: 'REPLIED', route: { responder: 'RULE', rule: 0, match: 'regex "refund|money back"', text: 'Ask billing for your money.' } });
+    expect(await second.flow.result()).toMatchObject({
+      status: 'REPLIED',
+      route: { responder: 'RULE', rule: 0, match: 'regex "refund|money back"', text: 'Ask billing for your money.' },
+    });
 
     // Fewer rules replace the list, they are not merged into it.
     const cleared = await scenario.api('PATCH', `/chatbots/${chatbotId}`, { body: { rules: [] } });
@@ -198,7 +224,9 @@ describe('rules answer before the LLM', () => {
 describe('handoff rules give the conversation to a human', () => {
   it('with a text: says it, hands off, and the bot stays silent afterwards', async () => {
     const text = 'A person will be with you shortly.';
-    const chatbotId = await bot({ rules: [{ match: { type: 'keyword', value: 'human' }, action: { type: 'handoff', text } }] });
+    const chatbotId = await bot({
+      rules: [{ match: { type: 'keyword', value: 'human' }, action: { type: 'handoff', text } }],
+    });
     const c = await openConversation(chatbotId);
 
     const asked = await c.send('I want a human');
@@ -227,7 +255,9 @@ describe('handoff rules give the conversation to a human', () => {
   });
 
   it('without a text: hands off with no reply at all', async () => {
-    const chatbotId = await bot({ rules: [{ match: { type: 'keyword', value: 'agent' }, action: { type: 'handoff' } }] });
+    const chatbotId = await bot({
+      rules: [{ match: { type: 'keyword', value: 'agent' }, action: { type: 'handoff' } }],
+    });
     const c = await openConversation(chatbotId);
 
     const asked = await c.send('agent please');
@@ -235,7 +265,15 @@ describe('handoff rules give the conversation to a human', () => {
     expect(await asked.flow.result()).toEqual({ status: 'HANDED_OFF', reason: 'rule 1', route });
     expect(await c.events()).toEqual([
       ['message', onSocket(asked.message)],
-      ['conversation:status', { conversationId: c.conversationId, chatbotId, status: 'HANDOFF', reason: 'rule 1 (keyword "agent") asked for a human' }],
+      [
+        'conversation:status',
+        {
+          conversationId: c.conversationId,
+          chatbotId,
+          status: 'HANDOFF',
+          reason: 'rule 1 (keyword "agent") asked for a human',
+        },
+      ],
     ]);
     expect(llm.requests).toHaveLength(0);
     expect((await c.rows()).slice(2)).toEqual([[3, 'USER', 'agent please', 'SENT', {}]]);
@@ -243,13 +281,21 @@ describe('handoff rules give the conversation to a human', () => {
   });
 
   it('a message sent right behind the one that hands off is not answered either', async () => {
-    const chatbotId = await bot({ rules: [{ match: { type: 'keyword', value: 'human' }, action: { type: 'handoff', text: 'Hold on.' } }] });
+    const chatbotId = await bot({
+      rules: [{ match: { type: 'keyword', value: 'human' }, action: { type: 'handoff', text: 'Hold on.' } }],
+    });
     const c = await openConversation(chatbotId);
 
     const asked = await c.post('human!');
     const behind = await c.post('are you there?');
-    expect(await (await messageFlow(scenario.app, asked.id)).result()).toMatchObject({ status: 'HANDED_OFF', reason: 'rule 1' });
-    expect(await (await messageFlow(scenario.app, behind.id)).result()).toEqual({ status: 'SKIPPED', reason: 'conversation is handed off to a human' });
+    expect(await (await messageFlow(scenario.app, asked.id)).result()).toMatchObject({
+      status: 'HANDED_OFF',
+      reason: 'rule 1',
+    });
+    expect(await (await messageFlow(scenario.app, behind.id)).result()).toEqual({
+      status: 'SKIPPED',
+      reason: 'conversation is handed off to a human',
+    });
     expect(llm.requests).toHaveLength(0);
     // The reply's seq depends on whether it was saved before the second message (usually not).
     const rows = (await c.rows()).slice(2);
@@ -289,7 +335,9 @@ describe('rules are validated on write', () => {
     expect((await api('GET', '/chatbots?limit=100')).body.meta.total).toBe(before);
 
     const chatbotId = await bot({ rules: [kept] });
-    const patched = await api('PATCH', `/chatbots/${chatbotId}`, { body: { name: 'Renamed', rules: [ruleWith(pattern), kept] } });
+    const patched = await api('PATCH', `/chatbots/${chatbotId}`, {
+      body: { name: 'Renamed', rules: [ruleWith(pattern), kept] },
+    });
     expect(patched.status).toBe(400);
     expect(patched.contentType).toMatch(/^application\/problem\+json/);
     expect(patched.body.errors).toEqual([{ path: 'rules.0.match.value', message }]);
@@ -335,7 +383,11 @@ describe('a permanent LLM failure follows the chatbot’s plan', () => {
 
     const asked = await c.send('anything');
     const reason = 'the bot could not answer (LlmRejected)';
-    expect(await asked.flow.result()).toEqual({ status: 'HANDED_OFF', reason, route: { myTurn: true, responder: 'LLM', onFailure: { action: 'handoff' } } });
+    expect(await asked.flow.result()).toEqual({
+      status: 'HANDED_OFF',
+      reason,
+      route: { myTurn: true, responder: 'LLM', onFailure: { action: 'handoff' } },
+    });
     expect(await c.events()).toEqual([
       ['message', onSocket(asked.message)],
       typing(c.conversationId, true),
@@ -419,10 +471,14 @@ describe('a deleted chatbot', () => {
 
     expect((await api('DELETE', `/chatbots/${chatbotId}`)).status).toBe(204);
     expect((await api('GET', `/chatbots/${chatbotId}`)).status).toBe(404);
-    const refused = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'someone-new', content: 'hi', channel: 'WIDGET' } });
+    const refused = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId: 'someone-new', content: 'hi', channel: 'WIDGET' },
+    });
     expect(refused.status).toBe(404);
     expect(refused.contentType).toMatch(/^application\/problem\+json/);
-    const intoOld = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'x', content: 'hi', channel: 'WIDGET', conversationId: c.conversationId } });
+    const intoOld = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId: 'x', content: 'hi', channel: 'WIDGET', conversationId: c.conversationId },
+    });
     expect(intoOld.status).toBe(404);
 
     const history = await api('GET', `/messages/conversation/${c.conversationId}`);

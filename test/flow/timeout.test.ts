@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
-import { connectSocket, messageFlow, settledHistory, startScenario, type Scenario, type TestSocket } from '../support/harness.js';
+import {
+  connectSocket,
+  messageFlow,
+  settledHistory,
+  startScenario,
+  type Scenario,
+  type TestSocket,
+} from '../support/harness.js';
 
 let scenario: Scenario;
 let socket: TestSocket | undefined;
@@ -18,7 +25,9 @@ const { EventType } = proto.temporal.api.enums.v1;
 describe('an LLM call that times out', () => {
   it('is retried by Temporal and answered exactly once', async () => {
     const { api, app, token, chatbotId, llm } = scenario;
-    const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'patient', content: 'hi', channel: 'WIDGET' } });
+    const first = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId: 'patient', content: 'hi', channel: 'WIDGET' },
+    });
     const conversationId: string = first.body.data.conversation.id;
     await settledHistory(api, conversationId, 2);
     socket = await connectSocket(app.url, token);
@@ -27,7 +36,9 @@ describe('an LLM call that times out', () => {
     // The first call never answers (the client gives up after LLM_TIMEOUT_MS); the second does.
     llm.reset();
     llm.script({ kind: 'hang' }, { kind: 'reply' });
-    const sent = await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'patient', content: 'are you slow?', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId, conversationId, externalUserId: 'patient', content: 'are you slow?', channel: 'WIDGET' },
+    });
     expect(sent.status).toBe(202);
     const handle = await messageFlow(app, sent.body.data.message.id);
     const result = await handle.result();
@@ -53,17 +64,19 @@ describe('an LLM call that times out', () => {
     expect(generate).toHaveLength(1);
     const started = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
-    const lastFailure = started[0]!.activityTaskStartedEventAttributes!.lastFailure!;
+    const lastFailure = started[0].activityTaskStartedEventAttributes!.lastFailure!;
     expect(lastFailure.applicationFailureInfo?.type).toBe('LlmUnavailable');
     // Not the wording: under jest's VM realm the SDK cannot tell its own abort from a connection
     // error ("Connection error." instead of "Request timed out."). That it was the timeout shows in
     // when the retry came: not before the first call had been given LLM_TIMEOUT_MS.
     expect(lastFailure.message).toMatch(/^LLM unreachable: /);
-    expect(llm.requests[1]!.receivedAt - llm.requests[0]!.receivedAt).toBeGreaterThanOrEqual(1500);
+    expect(llm.requests[1].receivedAt - llm.requests[0].receivedAt).toBeGreaterThanOrEqual(1500);
     expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toHaveLength(1);
 
     // Live clients saw the typing of both attempts and the deltas of the second only; one reply.
-    await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === reply.id && e.payload.status === 'SENT');
+    await socket.waitFor(
+      (e) => e.event === 'message:status' && e.payload.messageId === reply.id && e.payload.status === 'SENT',
+    );
     const seen = socket.events.filter((e) => e.event !== 'ready');
     expect(seen.filter((e) => e.event === 'typing').map((e) => e.payload.isTyping)).toEqual([true, false, true, false]);
     const deltas = seen.filter((e) => e.event === 'message:delta').map((e) => e.payload);
@@ -76,8 +89,8 @@ describe('an LLM call that times out', () => {
       [reply.id, 'ASSISTANT', 'Echo: are you slow?'],
     ]);
     // (The first reply's own SENT may reach the socket after it subscribed: leave it out.)
-    expect(seen.filter((e) => e.event === 'message:status' && e.payload.messageId !== history[1].id).map((e) => e.payload)).toEqual([
-      { messageId: reply.id, conversationId, status: 'SENT' },
-    ]);
+    expect(
+      seen.filter((e) => e.event === 'message:status' && e.payload.messageId !== history[1].id).map((e) => e.payload),
+    ).toEqual([{ messageId: reply.id, conversationId, status: 'SENT' }]);
   });
 });

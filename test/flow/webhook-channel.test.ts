@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
-import { connectSocket, messageFlow, resetFlow, settledHistory, startScenario, waitFor, type Scenario } from '../support/harness.js';
+import {
+  connectSocket,
+  messageFlow,
+  resetFlow,
+  settledHistory,
+  startScenario,
+  waitFor,
+  type Scenario,
+} from '../support/harness.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';
@@ -24,7 +32,9 @@ const statusesOf = (events: { event: string; payload: any }[], messageId: string
 async function sentinel(socket: Awaited<ReturnType<typeof connectSocket>>, conversationId: string) {
   const [first] = await settledHistory(scenario.api, conversationId);
   await socket.emitWithAck('message:read', { messageId: first.id });
-  await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === first.id && e.payload.status === 'READ');
+  await socket.waitFor(
+    (e) => e.event === 'message:status' && e.payload.messageId === first.id && e.payload.status === 'READ',
+  );
 }
 
 /** A first message on a WEBHOOK conversation; its reply is held until a socket watches the room. */
@@ -33,13 +43,20 @@ async function converse(content: string) {
   let release!: () => void;
   llm.script({ kind: 'reply', after: new Promise<void>((resolve) => (release = resolve)) });
   const externalUserId = `crm-${crypto.randomUUID()}`;
-  const sent = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WEBHOOK' } });
+  const sent = await api('POST', '/messages/send', {
+    body: { chatbotId, externalUserId, content, channel: 'WEBHOOK' },
+  });
   expect(sent.status).toBe(202);
   const conversationId = sent.body.data.conversation.id;
   const socket = await connectSocket(app.url, token);
   await socket.emitWithAck('subscribe', { conversationId });
   release();
-  return { sent: sent.body.data.message, conversationId, socket, flow: await messageFlow(app, sent.body.data.message.id) };
+  return {
+    sent: sent.body.data.message,
+    conversationId,
+    socket,
+    flow: await messageFlow(app, sent.body.data.message.id),
+  };
 }
 
 describe('the WEBHOOK channel', () => {
@@ -52,8 +69,12 @@ describe('the WEBHOOK channel', () => {
     expect(result).toMatchObject({ status: 'REPLIED', replyId: reply.id });
     expect(reply).toMatchObject({ role: 'ASSISTANT', content: 'Echo: where is my parcel?', deliveryStatus: 'SENT' });
 
-    expect(receiver.received.map((r) => [r.id, r.verified])).toEqual([[reply.id, true], [reply.id, true], [reply.id, true]]);
-    const { body } = receiver.received[2]!;
+    expect(receiver.received.map((r) => [r.id, r.verified])).toEqual([
+      [reply.id, true],
+      [reply.id, true],
+      [reply.id, true],
+    ]);
+    const { body } = receiver.received[2];
     expect(body).toEqual({
       event: 'message.created',
       message: { ...reply, deliveryStatus: 'PENDING', updatedAt: reply.createdAt },
@@ -99,7 +120,10 @@ describe('the WEBHOOK channel', () => {
     const [, reply] = await settledHistory(scenario.api, conversationId, 2);
     expect(reply).toMatchObject({ id: failed.id, deliveryStatus: 'SENT', content: 'Echo: please try again' });
     expect(reply.metadata).toEqual({ model: expect.any(String), previousError: failed.metadata.error });
-    expect(receiver.received.map((r) => [r.id, r.verified])).toEqual([[failed.id, true], [failed.id, true]]);
+    expect(receiver.received.map((r) => [r.id, r.verified])).toEqual([
+      [failed.id, true],
+      [failed.id, true],
+    ]);
     expect(scenario.llm.requests.filter((r) => r.messages.at(-1)?.content === sent.content)).toHaveLength(1); // not generated again
     await sentinel(socket, conversationId);
     expect(statusesOf(socket.events, failed.id)).toEqual(['FAILED', 'PENDING', 'SENT']);
@@ -110,12 +134,23 @@ describe('the WEBHOOK channel', () => {
     const { conversationId, flow, socket } = await converse('I want a human');
     await flow.result();
     receiver.received.length = 0;
-    const posted = await scenario.api('POST', `/conversations/${conversationId}/messages`, { body: { content: 'Hi, Dana from support here.' } });
+    const posted = await scenario.api('POST', `/conversations/${conversationId}/messages`, {
+      body: { content: 'Hi, Dana from support here.' },
+    });
     expect(posted.status).toBe(202);
     const agent = posted.body.data.message;
-    expect(await (await messageFlow(scenario.app, agent.id)).result()).toEqual({ status: 'DELIVERED', messageId: agent.id });
-    expect(receiver.received.map((r) => [r.id, r.verified, r.body.message.role, r.body.message.content])).toEqual([[agent.id, true, 'AGENT', 'Hi, Dana from support here.']]);
-    await waitFor(async () => (await scenario.api('GET', `/messages/${agent.id}`)).body.data.deliveryStatus === 'SENT', 10_000, 'SENT');
+    expect(await (await messageFlow(scenario.app, agent.id)).result()).toEqual({
+      status: 'DELIVERED',
+      messageId: agent.id,
+    });
+    expect(receiver.received.map((r) => [r.id, r.verified, r.body.message.role, r.body.message.content])).toEqual([
+      [agent.id, true, 'AGENT', 'Hi, Dana from support here.'],
+    ]);
+    await waitFor(
+      async () => (await scenario.api('GET', `/messages/${agent.id}`)).body.data.deliveryStatus === 'SENT',
+      10_000,
+      'SENT',
+    );
     socket.close();
   });
 });
@@ -123,17 +158,31 @@ describe('the WEBHOOK channel', () => {
 describe('webhook settings are write-only', () => {
   it('never returns the secret, and refuses a bad URL or a short secret', async () => {
     const { api } = scenario;
-    const created = await api('POST', '/chatbots', { body: { name: 'hooked', webhook: { url: 'https://crm.example.com/hook', secret: SECRET } } });
+    const created = await api('POST', '/chatbots', {
+      body: { name: 'hooked', webhook: { url: 'https://crm.example.com/hook', secret: SECRET } },
+    });
     expect(created.status).toBe(201);
     expect(created.body.data.webhook).toEqual({ url: 'https://crm.example.com/hook', secretSet: true });
     const id = created.body.data.id;
-    const responses = [created, await api('GET', `/chatbots/${id}`), await api('GET', '/chatbots?limit=100'), await api('PATCH', `/chatbots/${id}`, { body: { name: 'renamed' } })];
+    const responses = [
+      created,
+      await api('GET', `/chatbots/${id}`),
+      await api('GET', '/chatbots?limit=100'),
+      await api('PATCH', `/chatbots/${id}`, { body: { name: 'renamed' } }),
+    ];
     for (const res of responses) expect(JSON.stringify(res.body)).not.toContain(SECRET);
-    for (const webhook of [{ url: 'ftp://crm.example.com/hook', secret: SECRET }, { url: 'https://crm.example.com/hook', secret: 'short' }, { url: 'https://crm.example.com/hook' }]) {
+    for (const webhook of [
+      { url: 'ftp://crm.example.com/hook', secret: SECRET },
+      { url: 'https://crm.example.com/hook', secret: 'short' },
+      { url: 'https://crm.example.com/hook' },
+    ]) {
       const res = await api('PATCH', `/chatbots/${id}`, { body: { webhook } });
       expect({ webhook, status: res.status }).toEqual({ webhook, status: 400 });
     }
-    expect((await api('GET', `/chatbots/${id}`)).body.data.webhook).toEqual({ url: 'https://crm.example.com/hook', secretSet: true });
+    expect((await api('GET', `/chatbots/${id}`)).body.data.webhook).toEqual({
+      url: 'https://crm.example.com/hook',
+      secretSet: true,
+    });
     expect((await api('PATCH', `/chatbots/${id}`, { body: { webhook: null } })).body.data.webhook).toBeNull();
   });
 });

@@ -3,7 +3,16 @@ import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
 import pg from 'pg';
 import { startAppProcess } from '../support/app-process.js';
 import { testEnv } from '../support/env.js';
-import { apiClient, createChatbot, startTestApp, tokenFor, waitFor, type Api, type TestApp, settledHistory } from '../support/harness.js';
+import {
+  apiClient,
+  createChatbot,
+  startTestApp,
+  tokenFor,
+  waitFor,
+  type Api,
+  type TestApp,
+  settledHistory,
+} from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -27,7 +36,8 @@ const send = (payload: unknown, key?: string, target = api) =>
 
 async function flowsOf(conversationId: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of app.deps.client.workflow.list({ query: `ConversationId = "${conversationId}"` })) ids.push(wf.workflowId);
+  for await (const wf of app.deps.client.workflow.list({ query: `ConversationId = "${conversationId}"` }))
+    ids.push(wf.workflowId);
   return ids;
 }
 
@@ -48,9 +58,13 @@ describe('Idempotency-Key on POST /messages/send', () => {
       ['USER', 'hello', 'SENT'],
       ['ASSISTANT', 'Echo: hello', 'SENT'],
     ]);
-    expect(await waitFor(async () => ((await flowsOf(conversationId)).length === 1 ? flowsOf(conversationId) : undefined), 15_000, 'visibility')).toEqual([
-      `message-${first.body.data.message.id}`,
-    ]);
+    expect(
+      await waitFor(
+        async () => ((await flowsOf(conversationId)).length === 1 ? flowsOf(conversationId) : undefined),
+        15_000,
+        'visibility',
+      ),
+    ).toEqual([`message-${first.body.data.message.id}`]);
   });
 
   it('gives one message and one flow for concurrent duplicates; the others replay or get 409', async () => {
@@ -63,19 +77,23 @@ describe('Idempotency-Key on POST /messages/send', () => {
     expect(new Set(accepted.map((r) => r.body.data.message.id)).size).toBe(1);
     for (const r of inFlight) expect(r.body).toMatchObject({ status: 409, title: 'Conflict' });
 
-    const conversationId = accepted[0]!.body.data.conversation.id;
+    const conversationId = accepted[0].body.data.conversation.id;
     const rows = await settledHistory(api, conversationId);
     expect(rows.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
       ['USER', 'hello', 'SENT'],
       ['ASSISTANT', 'Echo: hello', 'SENT'],
     ]);
-    expect(await waitFor(async () => ((await flowsOf(conversationId)).length >= 1 ? flowsOf(conversationId) : undefined), 15_000, 'visibility')).toEqual([
-      `message-${accepted[0]!.body.data.message.id}`,
-    ]);
+    expect(
+      await waitFor(
+        async () => ((await flowsOf(conversationId)).length >= 1 ? flowsOf(conversationId) : undefined),
+        15_000,
+        'visibility',
+      ),
+    ).toEqual([`message-${accepted[0].body.data.message.id}`]);
     // After the first finished, a retry always replays.
     const late = await send(body('concurrent'), key);
     expect(late.status).toBe(202);
-    expect(late.body.data.message.id).toBe(accepted[0]!.body.data.message.id);
+    expect(late.body.data.message.id).toBe(accepted[0].body.data.message.id);
   });
 
   it('answers 422 for the same key with another body, and stores nothing for it', async () => {
@@ -93,7 +111,11 @@ describe('Idempotency-Key on POST /messages/send', () => {
     const otherApi = apiClient(app.url, tokenFor(`idem-other-${crypto.randomUUID()}`));
     const otherBot = await createChatbot(otherApi);
     const mine = await send(body('scoped'), key);
-    const theirs = await send({ chatbotId: otherBot.id, externalUserId: 'scoped', content: 'hello', channel: 'WIDGET' }, key, otherApi);
+    const theirs = await send(
+      { chatbotId: otherBot.id, externalUserId: 'scoped', content: 'hello', channel: 'WIDGET' },
+      key,
+      otherApi,
+    );
     expect(mine.status).toBe(202);
     expect(theirs.status).toBe(202);
     expect(theirs.body.data.message.id).not.toBe(mine.body.data.message.id);
@@ -116,7 +138,12 @@ describe('Idempotency-Key on POST /messages/send', () => {
     const first = await send(body('retention'), key);
     await settledHistory(api, first.body.data.conversation.id, 2);
     const age = (interval: string) =>
-      app.deps.orm.em.fork().execute(`update idempotency_key set created_at = now() - interval '${interval}', expires_at = now() - interval '${interval}' + interval '24 hours' where key = ?`, [key]);
+      app.deps.orm.em
+        .fork()
+        .execute(
+          `update idempotency_key set created_at = now() - interval '${interval}', expires_at = now() - interval '${interval}' + interval '24 hours' where key = ?`,
+          [key],
+        );
 
     await age('23 hours 59 minutes');
     const replayed = await send(body('retention'), key);
@@ -142,9 +169,17 @@ describe('Idempotency-Key on POST /messages/send', () => {
     const key = `alive-${crypto.randomUUID()}`;
     const other = apiClient(app.url, tokenFor(`idem-alive-${crypto.randomUUID()}`));
     const bot = await createChatbot(other);
-    const seeded = await other('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'slow', content: 'seed', channel: 'WIDGET' } });
+    const seeded = await other('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'slow', content: 'seed', channel: 'WIDGET' },
+    });
     const conversationId = seeded.body.data.conversation.id;
-    const payload = { chatbotId: bot.id, conversationId, externalUserId: 'slow', content: 'slow one', channel: 'WIDGET' };
+    const payload = {
+      chatbotId: bot.id,
+      conversationId,
+      externalUserId: 'slow',
+      content: 'slow one',
+      channel: 'WIDGET',
+    };
     const holder = await holdConversation(conversationId);
     try {
       const first = send(payload, key, other);
@@ -179,10 +214,18 @@ describe('Idempotency-Key on POST /messages/send', () => {
     const token = tokenFor(`idem-dead-${crypto.randomUUID()}`);
     const viaDoomed = apiClient(doomed.url, token);
     const bot = await createChatbot(viaDoomed);
-    const seeded = await viaDoomed('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'u', content: 'seed', channel: 'WIDGET' } });
+    const seeded = await viaDoomed('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'u', content: 'seed', channel: 'WIDGET' },
+    });
     const conversationId = seeded.body.data.conversation.id;
     await settledHistory(viaDoomed, conversationId, 2);
-    const payload = { chatbotId: bot.id, conversationId, externalUserId: 'u', content: 'lost with its process', channel: 'WIDGET' };
+    const payload = {
+      chatbotId: bot.id,
+      conversationId,
+      externalUserId: 'u',
+      content: 'lost with its process',
+      channel: 'WIDGET',
+    };
     const holder = await holdConversation(conversationId);
     try {
       const lost = send(payload, key, viaDoomed).catch((err: Error) => err);
@@ -227,7 +270,9 @@ async function holdConversation(conversationId: string) {
   let released = false;
   const probe = new pg.Client({ connectionString: testEnv().databaseUrl });
   await probe.connect();
-  const isBlocking = async () => (await probe.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [pid])).rows[0].n > 0;
+  const isBlocking = async () =>
+    (await probe.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [pid]))
+      .rows[0].n > 0;
   return {
     isBlocking,
     waitUntilBlocking: () => waitFor(isBlocking, 10_000, 'a send to wait on the held conversation'),

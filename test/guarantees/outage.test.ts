@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, createChatbot, messageFlow, settledHistory, startTestApp, tokenFor, waitFor, type TestApp } from '../support/harness.js';
+import {
+  apiClient,
+  createChatbot,
+  messageFlow,
+  settledHistory,
+  startTestApp,
+  tokenFor,
+  waitFor,
+  type TestApp,
+} from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 
 /**
@@ -32,7 +41,10 @@ describe('a database outage longer than any retry budget', () => {
     const api = apiClient(app.url, tokenFor(`outage-${crypto.randomUUID()}`));
     const chatbotId = (await createChatbot(api)).id;
     const send = (externalUserId: string, content: string, key?: string, conversationId?: string) =>
-      api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId, content, channel: 'WIDGET' }, headers: key ? { 'Idempotency-Key': key } : {} });
+      api('POST', '/messages/send', {
+        body: { chatbotId, conversationId, externalUserId, content, channel: 'WIDGET' },
+        headers: key ? { 'Idempotency-Key': key } : {},
+      });
 
     // In flight when the database goes: two replies being generated (the model holds them until
     // the database is gone), and a message waiting for its turn behind one of them.
@@ -64,10 +76,14 @@ describe('a database outage longer than any retry budget', () => {
     pg.start();
 
     // The client retries with its key once the service answers again.
-    const accepted = await waitFor(async () => {
-      const res = await send('cleo', 'sent during the outage', key);
-      return res.status === 202 ? res : undefined;
-    }, 30_000, 'the send to be accepted after the outage');
+    const accepted = await waitFor(
+      async () => {
+        const res = await send('cleo', 'sent during the outage', key);
+        return res.status === 202 ? res : undefined;
+      },
+      30_000,
+      'the send to be accepted after the outage',
+    );
     expect((await apiClient(app.url)('GET', '/health/ready')).status).toBe(200);
 
     const ana = await settledHistory(api, a1.body.data.conversation.id, 4, 90_000);
@@ -96,8 +112,8 @@ describe('a database outage longer than any retry budget', () => {
     }
     // Ops can see what happened: the generate step met the outage and the flow waited it out.
     const history = await (await messageFlow(app, a1.body.data.message.id)).fetchHistory();
-    const failedTypes = history.events!
-      .filter((e) => e.eventType === proto.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
+    const failedTypes = history
+      .events!.filter((e) => e.eventType === proto.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
       .map((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type);
     expect(failedTypes.length).toBeGreaterThan(0);
     expect(new Set(failedTypes)).toEqual(new Set(['DatabaseUnavailable']));

@@ -38,18 +38,30 @@ describe('the 202 promise', () => {
   it('answers every message accepted while the Temporal server was down, once it is back', async () => {
     const api = apiClient(app!.url, tokenFor(`outbox-${crypto.randomUUID()}`));
     const bot = await createChatbot(api);
-    const first = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: 'a', content: 'before', channel: 'WIDGET' } });
+    const first = await api('POST', '/messages/send', {
+      body: { chatbotId: bot.id, externalUserId: 'a', content: 'before', channel: 'WIDGET' },
+    });
     const conversationId = first.body.data.conversation.id;
     // Settled (delivered) before the outage: this test is about messages sent while Temporal is down.
-    await waitFor(async () => {
-      const rows = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
-      return rows.length === 2 && rows[1].deliveryStatus === 'SENT';
-    }, 20_000, 'first reply delivered');
+    await waitFor(
+      async () => {
+        const rows = (await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[];
+        return rows.length === 2 && rows[1].deliveryStatus === 'SENT';
+      },
+      20_000,
+      'first reply delivered',
+    );
 
     await temporal!.stop();
     const during = [];
-    for (const [user, content] of [['a', 'during 1'], ['a', 'during 2'], ['b', 'during 3']] as const) {
-      const res = await api('POST', '/messages/send', { body: { chatbotId: bot.id, externalUserId: user, content, channel: 'WIDGET' } });
+    for (const [user, content] of [
+      ['a', 'during 1'],
+      ['a', 'during 2'],
+      ['b', 'during 3'],
+    ] as const) {
+      const res = await api('POST', '/messages/send', {
+        body: { chatbotId: bot.id, externalUserId: user, content, channel: 'WIDGET' },
+      });
       expect(res.status).toBe(202);
       during.push(res.body.data);
     }
@@ -59,15 +71,21 @@ describe('the 202 promise', () => {
     temporal = await startDevServer({ port, uiPort: await freePort(), headless: true });
 
     for (const conversation of new Set(during.map((d) => d.conversation.id))) {
-      const rows = await waitFor(async () => {
-        const data = (await api('GET', `/messages/conversation/${conversation}`)).body.data as any[];
-        const users = data.filter((m) => m.role === 'USER').length;
-        const replies = data.filter((m) => m.role === 'ASSISTANT' && m.deliveryStatus === 'SENT').length;
-        return users === replies ? data : undefined;
-      }, 60_000, `answers in ${conversation}`);
+      const rows = await waitFor(
+        async () => {
+          const data = (await api('GET', `/messages/conversation/${conversation}`)).body.data as any[];
+          const users = data.filter((m) => m.role === 'USER').length;
+          const replies = data.filter((m) => m.role === 'ASSISTANT' && m.deliveryStatus === 'SENT').length;
+          return users === replies ? data : undefined;
+        },
+        60_000,
+        `answers in ${conversation}`,
+      );
       const expected = conversation === conversationId ? ['before', 'during 1', 'during 2'] : ['during 3'];
       expect(rows.filter((m) => m.role === 'USER').map((m) => m.content)).toEqual(expected);
-      expect(rows.filter((m) => m.role === 'ASSISTANT').map((m) => m.content)).toEqual(expected.map((c) => `Echo: ${c}`));
+      expect(rows.filter((m) => m.role === 'ASSISTANT').map((m) => m.content)).toEqual(
+        expected.map((c) => `Echo: ${c}`),
+      );
     }
     for (const d of during) {
       const result = await app!.deps.client.workflow.getHandle(`message-${d.message.id}`).result();

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { io } from 'socket.io-client';
 import type { FakeLlm } from '../support/fake-llm.js';
-import { connectSocket, onSocket, settledHistory, startScenario, waitFor, type Api, type Scenario, type TestApp } from '../support/harness.js';
+import {
+  connectSocket,
+  onSocket,
+  settledHistory,
+  startScenario,
+  waitFor,
+  type Api,
+  type Scenario,
+  type TestApp,
+} from '../support/harness.js';
 
 let scenario: Scenario;
 let llm: FakeLlm;
@@ -20,7 +29,9 @@ afterAll(async () => {
 
 /** Sends one message and waits until its reply is settled: `total` messages, the last one a SENT reply. */
 async function sendAndSettle(externalUserId: string, content: string, total: number, conversationId?: string) {
-  const res = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WIDGET', conversationId } });
+  const res = await api('POST', '/messages/send', {
+    body: { chatbotId, externalUserId, content, channel: 'WIDGET', conversationId },
+  });
   expect(res.status).toBe(202);
   await settledHistory(api, res.body.data.conversation.id, total);
   return res.body.data as { message: any; conversation: any };
@@ -72,9 +83,18 @@ describe('a client that was away catches up', () => {
 
     // Following hasMore in small pages gives the same rows.
     const first = await api('GET', `/messages/conversation/${conversationId}?after=${lastSeq}&limit=3`);
-    expect([rowsOf(first.body.data), first.body.meta]).toEqual([exchanges(5, ['three', 'four']).slice(0, 3), { limit: 3, hasMore: true }]);
-    const rest = await api('GET', `/messages/conversation/${conversationId}?after=${first.body.data.at(-1).seq}&limit=3`);
-    expect([rowsOf(rest.body.data), rest.body.meta]).toEqual([exchanges(5, ['three', 'four']).slice(3), { limit: 3, hasMore: false }]);
+    expect([rowsOf(first.body.data), first.body.meta]).toEqual([
+      exchanges(5, ['three', 'four']).slice(0, 3),
+      { limit: 3, hasMore: true },
+    ]);
+    const rest = await api(
+      'GET',
+      `/messages/conversation/${conversationId}?after=${first.body.data.at(-1).seq}&limit=3`,
+    );
+    expect([rowsOf(rest.body.data), rest.body.meta]).toEqual([
+      exchanges(5, ['three', 'four']).slice(3),
+      { limit: 3, hasMore: false },
+    ]);
     expect([...first.body.data, ...rest.body.data]).toEqual(missed.body.data);
   });
 
@@ -96,7 +116,11 @@ describe('a client that was away catches up', () => {
     expect(await page('after=6')).toEqual([[], { limit: 50, hasMore: false }]);
     for (const bad of ['after=-1', 'before=0', 'after=1&before=5', 'page=1&after=2', 'after=x']) {
       const res = await api('GET', `/messages/conversation/${conversationId}?${bad}`);
-      expect({ bad, status: res.status, contentType: res.contentType }).toEqual({ bad, status: 400, contentType: expect.stringContaining('application/problem+json') });
+      expect({ bad, status: res.status, contentType: res.contentType }).toEqual({
+        bad,
+        status: 400,
+        contentType: expect.stringContaining('application/problem+json'),
+      });
     }
   });
 
@@ -111,7 +135,10 @@ describe('a client that was away catches up', () => {
     try {
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       await waitFor(() => events.some((e) => e.event === 'ready'), 10_000, 'ready');
-      expect(await socket.timeout(10_000).emitWithAck('subscribe', { conversationId })).toEqual({ ok: true, data: { conversationId } });
+      expect(await socket.timeout(10_000).emitWithAck('subscribe', { conversationId })).toEqual({
+        ok: true,
+        data: { conversationId },
+      });
 
       // The network drops (not a clean disconnect); a whole exchange happens meanwhile.
       const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
@@ -120,27 +147,50 @@ describe('a client that was away catches up', () => {
       const missed = events.length;
       llm.script({ kind: 'reply', text: 'while you were away' });
       const away = await sendAndSettle('flaky-net', 'are you there?', 4, conversationId);
-      const reply = (await api('GET', `/messages/conversation/${conversationId}?after=${away.message.seq}`)).body.data[0];
+      const reply = (await api('GET', `/messages/conversation/${conversationId}?after=${away.message.seq}`)).body
+        .data[0];
       expect(reply).toMatchObject({ role: 'ASSISTANT', content: 'while you were away', deliveryStatus: 'SENT' });
 
       const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       socket.connect();
       await reconnected;
       expect(socket.recovered).toBe(true);
-      await waitFor(() => events.some((e, i) => i >= missed && e.event === 'message:status' && e.payload.messageId === reply.id && e.payload.status === 'SENT'), 20_000, 'the missed SENT');
+      await waitFor(
+        () =>
+          events.some(
+            (e, i) =>
+              i >= missed &&
+              e.event === 'message:status' &&
+              e.payload.messageId === reply.id &&
+              e.payload.status === 'SENT',
+          ),
+        20_000,
+        'the missed SENT',
+      );
       const recovered = events.slice(missed);
       const messages = recovered.filter((e) => e.event === 'message').map((e) => e.payload);
       expect(messages.map((m) => [m.id, m.seq, m.role, m.content])).toEqual([
         [away.message.id, 3, 'USER', 'are you there?'],
         [reply.id, 4, 'ASSISTANT', 'while you were away'],
       ]);
-      const deltas = recovered.filter((e) => e.event === 'message:delta').map((e) => e.payload.delta).join('');
+      const deltas = recovered
+        .filter((e) => e.event === 'message:delta')
+        .map((e) => e.payload.delta)
+        .join('');
       expect(deltas).toBe('while you were away');
 
       // Its room came back too: the next exchange arrives without a new subscribe.
-      const next = await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId: 'flaky-net', content: 'good', channel: 'WIDGET' } });
-      await waitFor(() => events.find((e) => e.event === 'message' && e.payload.content === 'Echo: good'), 20_000, 'the next reply');
-      expect(events.find((e) => e.event === 'message' && e.payload.id === next.body.data.message.id)?.payload).toEqual(onSocket(next.body.data.message));
+      const next = await api('POST', '/messages/send', {
+        body: { chatbotId, conversationId, externalUserId: 'flaky-net', content: 'good', channel: 'WIDGET' },
+      });
+      await waitFor(
+        () => events.find((e) => e.event === 'message' && e.payload.content === 'Echo: good'),
+        20_000,
+        'the next reply',
+      );
+      expect(events.find((e) => e.event === 'message' && e.payload.id === next.body.data.message.id)?.payload).toEqual(
+        onSocket(next.body.data.message),
+      );
     } finally {
       socket.close();
     }

@@ -10,7 +10,11 @@ let token: string;
 let chatbotId: string;
 
 beforeAll(async () => {
-  scenario = await startScenario('stream', { HISTORY_MAX_MESSAGES: '6', HISTORY_MAX_CHARS: '400' }, { systemPrompt: 'Stream well.' });
+  scenario = await startScenario(
+    'stream',
+    { HISTORY_MAX_MESSAGES: '6', HISTORY_MAX_CHARS: '400' },
+    { systemPrompt: 'Stream well.' },
+  );
   ({ llm, app, api, token, chatbotId } = scenario);
 });
 afterAll(async () => {
@@ -19,12 +23,20 @@ afterAll(async () => {
 
 async function sendWatched(content: string) {
   const externalUserId = `u-${crypto.randomUUID()}`;
-  const opened = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content: 'open', channel: 'WIDGET' } });
+  const opened = await api('POST', '/messages/send', {
+    body: { chatbotId, externalUserId, content: 'open', channel: 'WIDGET' },
+  });
   const conversationId = opened.body.data.conversation.id;
-  await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2, 20_000, 'opening reply');
+  await waitFor(
+    async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2,
+    20_000,
+    'opening reply',
+  );
   const socket = await connectSocket(app.url, token);
   await socket.emitWithAck('subscribe', { conversationId });
-  await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId, content, channel: 'WIDGET' } });
+  await api('POST', '/messages/send', {
+    body: { chatbotId, conversationId, externalUserId, content, channel: 'WIDGET' },
+  });
   const final = await socket.waitFor((e) => e.event === 'message' && e.payload.role === 'ASSISTANT', 30_000);
   return { socket, final, conversationId };
 }
@@ -48,18 +60,24 @@ describe('streaming replies', () => {
 
   it('shows a failed first attempt as attempt 1, then attempt 2 from index 0, ending in one message', async () => {
     const text = 'one two three four five six seven eight';
-    llm.script({ kind: 'reply', text: 'opening' }, { kind: 'reply', text, failAfterChunks: 3, chunkDelayMs: 30 }, { kind: 'reply', text });
+    llm.script(
+      { kind: 'reply', text: 'opening' },
+      { kind: 'reply', text, failAfterChunks: 3, chunkDelayMs: 30 },
+      { kind: 'reply', text },
+    );
     const { socket, final, conversationId } = await sendWatched('fail midway');
     const deltas = socket.events.filter((e) => e.event === 'message:delta').map((e) => e.payload);
     const first = deltas.filter((d) => d.attempt === 1);
     const second = deltas.filter((d) => d.attempt === 2);
     expect(first.length).toBeGreaterThan(0);
     expect(first.map((d) => d.delta).join('')).toBe('one two three ');
-    expect(deltas.indexOf(second[0]!)).toBeGreaterThan(deltas.indexOf(first.at(-1)!));
+    expect(deltas.indexOf(second[0])).toBeGreaterThan(deltas.indexOf(first.at(-1)));
     expect(second.map((d) => d.index)).toEqual(second.map((_, i) => i));
     expect(second.map((d) => d.delta).join('')).toBe(final.payload.content);
     expect(final.payload.content).toBe(text);
-    const replies = ((await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[]).filter((m) => m.role === 'ASSISTANT');
+    const replies = ((await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[]).filter(
+      (m) => m.role === 'ASSISTANT',
+    );
     expect(replies.map((m) => m.content)).toEqual(['opening', text]);
     socket.close();
   });
@@ -68,13 +86,30 @@ describe('streaming replies', () => {
     llm.script({ kind: 'reply', text: 'opening' }, { kind: 'reply', text, endAfterChunks: 2 }, { kind: 'reply', text });
     const { socket, final, conversationId } = await sendWatched('cut short');
     const deltas = socket.events.filter((e) => e.event === 'message:delta').map((e) => e.payload);
-    expect(deltas.filter((d) => d.attempt === 1).map((d) => d.delta).join('')).toBe('alpha beta ');
-    expect(deltas.filter((d) => d.attempt === 2).map((d) => d.delta).join('')).toBe(text);
+    expect(
+      deltas
+        .filter((d) => d.attempt === 1)
+        .map((d) => d.delta)
+        .join(''),
+    ).toBe('alpha beta ');
+    expect(
+      deltas
+        .filter((d) => d.attempt === 2)
+        .map((d) => d.delta)
+        .join(''),
+    ).toBe(text);
     expect(final.payload.content).toBe(text);
     // The reply's SENT follows its `message` event (one step later): wait for it, then read.
-    await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === final.payload.id && e.payload.status === 'SENT');
-    const replies = ((await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[]).filter((m) => m.role === 'ASSISTANT');
-    expect(replies.map((m) => [m.content, m.deliveryStatus])).toEqual([['opening', 'SENT'], [text, 'SENT']]);
+    await socket.waitFor(
+      (e) => e.event === 'message:status' && e.payload.messageId === final.payload.id && e.payload.status === 'SENT',
+    );
+    const replies = ((await api('GET', `/messages/conversation/${conversationId}`)).body.data as any[]).filter(
+      (m) => m.role === 'ASSISTANT',
+    );
+    expect(replies.map((m) => [m.content, m.deliveryStatus])).toEqual([
+      ['opening', 'SENT'],
+      [text, 'SENT'],
+    ]);
     socket.close();
   });
 });
@@ -88,7 +123,11 @@ describe('bounded context and rate limits', () => {
         body: { chatbotId, conversationId, externalUserId, content: `question number ${i}`, channel: 'WIDGET' },
       });
       conversationId = res.body.data.conversation.id;
-      await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === i * 2, 20_000, `reply ${i}`);
+      await waitFor(
+        async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === i * 2,
+        20_000,
+        `reply ${i}`,
+      );
     }
     const last = llm.requests.at(-1)!;
     expect(last.messages[0]).toEqual({ role: 'system', content: 'Stream well.' });
@@ -96,18 +135,35 @@ describe('bounded context and rate limits', () => {
     // 6 history messages at most (the newest), plus the system prompt and the current message.
     expect(last.messages).toHaveLength(8);
     expect(last.messages.slice(1, -1).map((m) => m.content)).toEqual([
-      'question number 5', 'Echo: question number 5', 'question number 6', 'Echo: question number 6', 'question number 7', 'Echo: question number 7',
+      'question number 5',
+      'Echo: question number 5',
+      'question number 6',
+      'Echo: question number 6',
+      'question number 7',
+      'Echo: question number 7',
     ]);
   });
 
   it('bounds the prompt by characters too, keeping the newest', async () => {
     const externalUserId = `chars-${crypto.randomUUID()}`;
     const long = 'x'.repeat(150);
-    const first = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content: `old ${long}`, channel: 'WIDGET' } });
+    const first = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId, content: `old ${long}`, channel: 'WIDGET' },
+    });
     const conversationId = first.body.data.conversation.id;
-    await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2, 20_000, 'reply');
-    await api('POST', '/messages/send', { body: { chatbotId, conversationId, externalUserId, content: `new ${long}`, channel: 'WIDGET' } });
-    await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 4, 20_000, 'reply');
+    await waitFor(
+      async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2,
+      20_000,
+      'reply',
+    );
+    await api('POST', '/messages/send', {
+      body: { chatbotId, conversationId, externalUserId, content: `new ${long}`, channel: 'WIDGET' },
+    });
+    await waitFor(
+      async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 4,
+      20_000,
+      'reply',
+    );
     const prompt = llm.requests.at(-1)!.messages;
     const chars = prompt.filter((m) => m.role !== 'system').reduce((n, m) => n + m.content.length, 0);
     expect(chars).toBeLessThanOrEqual(400);
@@ -121,14 +177,20 @@ describe('bounded context and rate limits', () => {
     llm.reset();
     llm.script({ kind: 'error', status: 429, headers: { 'retry-after': '3' } });
     const arrivals: number[] = [];
-    const sent = await api('POST', '/messages/send', { body: { chatbotId, externalUserId, content: 'rate limited', channel: 'WIDGET' } });
+    const sent = await api('POST', '/messages/send', {
+      body: { chatbotId, externalUserId, content: 'rate limited', channel: 'WIDGET' },
+    });
     await llm.waitForRequests(1);
     arrivals.push(Date.now());
     await llm.waitForRequests(2, 20_000);
     arrivals.push(Date.now());
     // The default backoff would retry after 1 s; Retry-After asked for 3 s.
-    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(2900);
+    expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(2900);
     const conversationId = sent.body.data.conversation.id;
-    await waitFor(async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2, 20_000, 'reply');
+    await waitFor(
+      async () => (await api('GET', `/messages/conversation/${conversationId}`)).body.meta.total === 2,
+      20_000,
+      'reply',
+    );
   });
 });

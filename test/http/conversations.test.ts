@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, createChatbot, settledHistory, startTestApp, tokenFor, uiLinks, type Api, type TestApp } from '../support/harness.js';
+import {
+  apiClient,
+  createChatbot,
+  settledHistory,
+  startTestApp,
+  tokenFor,
+  uiLinks,
+  type Api,
+  type TestApp,
+} from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -15,7 +24,11 @@ const mine: Record<string, any> = {};
 const PROBLEM = 'application/problem+json';
 
 /** Sends a message, waits for its reply, and returns the conversation as a reader should see it now. */
-async function talk(api: Api, body: { chatbotId: string; externalUserId: string; channel?: string; conversationId?: string }, content = 'hello') {
+async function talk(
+  api: Api,
+  body: { chatbotId: string; externalUserId: string; channel?: string; conversationId?: string },
+  content = 'hello',
+) {
   const sent = await api('POST', '/messages/send', { body: { channel: 'WIDGET', content, ...body } });
   expect(sent.status).toBe(202);
   const conversation = sent.body.data.conversation;
@@ -68,14 +81,31 @@ describe('GET /conversations', () => {
   });
 
   it('orders a conversation without messages by its creation', async () => {
-    const empty = { id: crypto.randomUUID(), chatbotId: aliceOtherBot.id, externalUserId: 'silent', channel: 'WEBHOOK', status: 'OPEN', lastMessageAt: null };
+    const empty = {
+      id: crypto.randomUUID(),
+      chatbotId: aliceOtherBot.id,
+      externalUserId: 'silent',
+      channel: 'WEBHOOK',
+      status: 'OPEN',
+      lastMessageAt: null,
+    };
     const createdAt = new Date();
-    await app.deps.orm.em.fork().execute(
-      `insert into conversation (id, chatbot_id, external_user_id, channel, status, last_seq, created_at, updated_at) values (?, ?, ?, ?, 'OPEN', 0, ?, ?)`,
-      [empty.id, empty.chatbotId, empty.externalUserId, empty.channel, createdAt, createdAt],
-    );
+    await app.deps.orm.em
+      .fork()
+      .execute(
+        `insert into conversation (id, chatbot_id, external_user_id, channel, status, last_seq, created_at, updated_at) values (?, ?, ?, ?, 'OPEN', 0, ?, ?)`,
+        [empty.id, empty.chatbotId, empty.externalUserId, empty.channel, createdAt, createdAt],
+      );
     const page = await list(alice, `?chatbotId=${aliceOtherBot.id}`);
-    expect(page.data).toEqual([{ ...empty, createdAt: createdAt.toISOString(), updatedAt: createdAt.toISOString(), links: { flows: uiLinks.flows(empty.id) } }, mine.other]);
+    expect(page.data).toEqual([
+      {
+        ...empty,
+        createdAt: createdAt.toISOString(),
+        updatedAt: createdAt.toISOString(),
+        links: { flows: uiLinks.flows(empty.id) },
+      },
+      mine.other,
+    ]);
     await app.deps.orm.em.fork().execute('delete from conversation where id = ?', [empty.id]);
   });
 
@@ -96,7 +126,8 @@ describe('GET /conversations', () => {
       [`?chatbotId=${crypto.randomUUID()}`, []],
       [`?chatbotId=${bobBot.id}`, []],
     ];
-    for (const [query, expected] of cases) expect({ query, data: (await list(alice, query)).data }).toEqual({ query, data: expected });
+    for (const [query, expected] of cases)
+      expect({ query, data: (await list(alice, query)).data }).toEqual({ query, data: expected });
   });
 
   it('pages with limit and an opaque cursor until nextCursor is null', async () => {
@@ -112,7 +143,8 @@ describe('GET /conversations', () => {
   });
 
   it('answers 400 naming the parameter for bad query values and cursors', async () => {
-    const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+    const b64 = (value: unknown) =>
+      Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
     const valid = { t: '2030-01-01T00:00:00.000000Z', at: '2029-12-31T00:00:00.000000Z', id: crypto.randomUUID() };
     const cases: [string, string][] = [
       ['chatbotId=nope', 'chatbotId'],
@@ -137,7 +169,11 @@ describe('GET /conversations', () => {
     ];
     for (const [query, path] of cases) {
       const res = await alice('GET', `/conversations?${query}`);
-      expect({ query, status: res.status, contentType: res.contentType }).toEqual({ query, status: 400, contentType: expect.stringContaining(PROBLEM) });
+      expect({ query, status: res.status, contentType: res.contentType }).toEqual({
+        query,
+        status: 400,
+        contentType: expect.stringContaining(PROBLEM),
+      });
       expect({ query, paths: res.body.errors.map((e: { path: string }) => e.path) }).toEqual({ query, paths: [path] });
     }
     const valid200 = await alice('GET', `/conversations?cursor=${b64(valid)}`);
@@ -155,7 +191,11 @@ describe('GET /conversations/:id', () => {
 
   it('answers 400 for an id that is not a uuid', async () => {
     const res = await alice('GET', '/conversations/nope');
-    expect([res.status, res.contentType, res.body.errors]).toEqual([400, expect.stringContaining(PROBLEM), [{ path: 'id', message: expect.any(String) }]]);
+    expect([res.status, res.contentType, res.body.errors]).toEqual([
+      400,
+      expect.stringContaining(PROBLEM),
+      [{ path: 'id', message: expect.any(String) }],
+    ]);
   });
 });
 
@@ -181,7 +221,8 @@ describe('a cursor traversal is stable while messages arrive', () => {
   it('returns every conversation that existed at its start exactly once, in activity order as of then', async () => {
     const carol = apiClient(app.url, tokenFor(`carol-${crypto.randomUUID()}`));
     const bot = await createChatbot(carol, { name: 'Carol bot' });
-    const send = (n: number | string, conversationId?: string) => talk(carol, { chatbotId: bot.id, externalUserId: `user-${n}`, conversationId }, `from ${n}`);
+    const send = (n: number | string, conversationId?: string) =>
+      talk(carol, { chatbotId: bot.id, externalUserId: `user-${n}`, conversationId }, `from ${n}`);
     const original: any[] = [];
     for (let n = 1; n <= 12; n++) original.push(await send(n));
     const byActivity = original.map((c) => c.id).reverse(); // the 12th talked last
@@ -211,6 +252,13 @@ describe('a cursor traversal is stable while messages arrive', () => {
     expect(page3.data).toEqual([c2Now, c1Now]);
 
     const after = await list(carol, '?limit=100');
-    expect(ids(after)).toEqual([c5, c2, fresh.id, c10, c1, ...byActivity.filter((id) => ![c5, c2, c10, c1].includes(id))]);
+    expect(ids(after)).toEqual([
+      c5,
+      c2,
+      fresh.id,
+      c10,
+      c1,
+      ...byActivity.filter((id) => ![c5, c2, c10, c1].includes(id)),
+    ]);
   });
 });

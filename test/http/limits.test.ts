@@ -44,8 +44,13 @@ async function customer(label: string, chatbot: Record<string, unknown> = {}) {
   return { token, api, chatbotId: bot.id };
 }
 
-const send = (api: Api, chatbotId: string, externalUserId: string, content: string, headers: Record<string, string> = {}) =>
-  api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WIDGET' }, headers });
+const send = (
+  api: Api,
+  chatbotId: string,
+  externalUserId: string,
+  content: string,
+  headers: Record<string, string> = {},
+) => api('POST', '/messages/send', { body: { chatbotId, externalUserId, content, channel: 'WIDGET' }, headers });
 
 /** Sends all at once; the statuses come back sorted. */
 async function burst(requests: (() => Promise<ApiResponse>)[]) {
@@ -62,7 +67,12 @@ const repeat = (n: number, status: number) => Array.from({ length: n }, () => st
 function expectTooMany(res: ApiResponse, limit: RegExp) {
   expect(res.status).toBe(429);
   expect(res.contentType).toContain('application/problem+json');
-  expect(res.body).toEqual({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: expect.stringMatching(limit) });
+  expect(res.body).toEqual({
+    type: 'about:blank',
+    title: 'Too Many Requests',
+    status: 429,
+    detail: expect.stringMatching(limit),
+  });
   const retryAfter = res.headers.get('retry-after');
   expect(retryAfter).toMatch(/^\d+$/);
   expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
@@ -78,7 +88,13 @@ async function stored(chatbotId: string, customerId?: string) {
        from message m join conversation c on c.id = m.conversation_id where c.chatbot_id = ?`,
     [chatbotId, chatbotId],
   );
-  const keys = customerId ? (await db.execute<{ n: number }[]>('select count(*)::int as n from idempotency_key where customer_id = ?', [customerId]))[0]!.n : undefined;
+  const keys = customerId
+    ? (
+        await db.execute<{ n: number }[]>('select count(*)::int as n from idempotency_key where customer_id = ?', [
+          customerId,
+        ])
+      )[0].n
+    : undefined;
   return { ...counts, keys };
 }
 
@@ -92,22 +108,36 @@ describe('sends per end user', () => {
     const refusedBefore = await refusals('user');
     // Half of them with an Idempotency-Key: the keyed path counts inside its own transaction.
     const { responses, statuses } = await burst(
-      Array.from({ length: USER_LIMIT + extra }, (_, i) => () => send(api, chatbotId, 'u1', `burst ${i}`, i % 2 ? { 'Idempotency-Key': `burst-${i}` } : {})),
+      Array.from(
+        { length: USER_LIMIT + extra },
+        (_, i) => () => send(api, chatbotId, 'u1', `burst ${i}`, i % 2 ? { 'Idempotency-Key': `burst-${i}` } : {}),
+      ),
     );
     expect(statuses).toEqual([...repeat(USER_LIMIT, 202), ...repeat(extra, 429)]);
-    for (const res of responses.filter((r) => r.status === 429)) expectTooMany(res, /^Too many messages for this end user: at most 3 a minute\. Retry in \d+ s\.$/);
+    for (const res of responses.filter((r) => r.status === 429))
+      expectTooMany(res, /^Too many messages for this end user: at most 3 a minute\. Retry in \d+ s\.$/);
 
     const accepted = responses.filter((r) => r.status === 202);
     const keyed = responses.map((r, i) => ({ r, i })).filter(({ r, i }) => r.status === 202 && i % 2);
-    expect(await stored(chatbotId, label)).toEqual({ conversations: 1, user: USER_LIMIT, agent: 0, keys: keyed.length });
+    expect(await stored(chatbotId, label)).toEqual({
+      conversations: 1,
+      user: USER_LIMIT,
+      agent: 0,
+      keys: keyed.length,
+    });
     // Every accepted message is answered, and only those: no flow ran for a refused one.
-    const conversationId = accepted[0]!.body.data.conversation.id;
+    const conversationId = accepted[0].body.data.conversation.id;
     const history = await settledHistory(api, conversationId, USER_LIMIT * 2);
-    expect(history.filter((m) => m.role === 'USER').map((m) => m.id).sort()).toEqual(accepted.map((r) => r.body.data.message.id).sort());
+    expect(
+      history
+        .filter((m) => m.role === 'USER')
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(accepted.map((r) => r.body.data.message.id).sort());
 
     // Over the limit, a replay of a stored Idempotency-Key still answers: it counts nothing.
     if (keyed.length > 0) {
-      const { r, i } = keyed[0]!;
+      const { r, i } = keyed[0];
       const replay = await send(api, chatbotId, 'u1', `burst ${i}`, { 'Idempotency-Key': `burst-${i}` });
       expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body]).toEqual([202, 'true', r.body]);
     }
@@ -116,7 +146,12 @@ describe('sends per end user', () => {
 
     // Another end user of the same chatbot has a budget of its own.
     expect((await send(api, chatbotId, 'u2', 'hello')).status).toBe(202);
-    expect(await stored(chatbotId, label)).toEqual({ conversations: 2, user: USER_LIMIT + 1, agent: 0, keys: keyed.length });
+    expect(await stored(chatbotId, label)).toEqual({
+      conversations: 2,
+      user: USER_LIMIT + 1,
+      agent: 0,
+      keys: keyed.length,
+    });
   });
 
   it('a send refused for another reason (a closed conversation) counts nothing', async () => {
@@ -125,7 +160,9 @@ describe('sends per end user', () => {
     const conversationId = first.body.data.conversation.id;
     expect((await api('POST', `/conversations/${conversationId}/close`)).status).toBe(200);
     for (let i = 0; i < USER_LIMIT + 2; i++) {
-      const res = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: 'u1', content: 'into the closed one', channel: 'WIDGET', conversationId } });
+      const res = await api('POST', '/messages/send', {
+        body: { chatbotId, externalUserId: 'u1', content: 'into the closed one', channel: 'WIDGET', conversationId },
+      });
       expect(res.status).toBe(409);
     }
     // One of three used: two more go through (into a new conversation), the next is refused.
@@ -143,13 +180,14 @@ describe('sends per customer', () => {
     // Every send from another end user, alternating between the two chatbots: only the customer's
     // limit can refuse them.
     const { responses, statuses } = await burst(
-      Array.from({ length: CUSTOMER_LIMIT + extra }, (_, i) => () => send(api, bots[i % 2]!, `user-${i}`, `hi ${i}`)),
+      Array.from({ length: CUSTOMER_LIMIT + extra }, (_, i) => () => send(api, bots[i % 2], `user-${i}`, `hi ${i}`)),
     );
     expect(statuses).toEqual([...repeat(CUSTOMER_LIMIT, 202), ...repeat(extra, 429)]);
-    for (const res of responses.filter((r) => r.status === 429)) expectTooMany(res, /^Too many messages for this customer account: at most 10 a minute\./);
-    const rows = [await stored(bots[0]!), await stored(bots[1]!)];
-    expect(rows[0]!.user + rows[1]!.user).toBe(CUSTOMER_LIMIT);
-    expect(rows[0]!.conversations + rows[1]!.conversations).toBe(CUSTOMER_LIMIT);
+    for (const res of responses.filter((r) => r.status === 429))
+      expectTooMany(res, /^Too many messages for this customer account: at most 10 a minute\./);
+    const rows = [await stored(bots[0]), await stored(bots[1])];
+    expect(rows[0].user + rows[1].user).toBe(CUSTOMER_LIMIT);
+    expect(rows[0].conversations + rows[1].conversations).toBe(CUSTOMER_LIMIT);
 
     // Another customer is not touched by it.
     const other = await customer('bystander');
@@ -162,7 +200,12 @@ describe('a chatbot’s own limits', () => {
     const { api, chatbotId } = await customer('override');
     const path = `/chatbots/${chatbotId}`;
     expect((await api('GET', path)).body.data.limits).toEqual({ sendsPerMinute: null, userSendsPerMinute: null });
-    for (const limits of [{ sendsPerMinute: 0 }, { userSendsPerMinute: 1.5 }, { perHour: 3 }, { sendsPerMinute: '5' }]) {
+    for (const limits of [
+      { sendsPerMinute: 0 },
+      { userSendsPerMinute: 1.5 },
+      { perHour: 3 },
+      { sendsPerMinute: '5' },
+    ]) {
       const res = await api('PATCH', path, { body: { limits } });
       expect([res.status, res.body.errors?.[0]?.path]).toEqual([400, expect.stringMatching(/^limits/)]);
     }
@@ -175,15 +218,22 @@ describe('a chatbot’s own limits', () => {
     // The end user's limit is the chatbot's 5, not the server's 3.
     const first = await burst(repeat(7, 0).map((_, i) => () => send(api, chatbotId, 'u1', `m${i}`)));
     expect(first.statuses).toEqual([...repeat(5, 202), 429, 429]);
-    for (const res of first.responses.filter((r) => r.status === 429)) expectTooMany(res, /this end user: at most 5 a minute/);
+    for (const res of first.responses.filter((r) => r.status === 429))
+      expectTooMany(res, /this end user: at most 5 a minute/);
     // The chatbot's 6 a minute: one more from anyone.
     const second = await burst([() => send(api, chatbotId, 'u2', 'a'), () => send(api, chatbotId, 'u3', 'b')]);
     expect(second.statuses).toEqual([202, 429]);
-    expectTooMany(second.responses.find((r) => r.status === 429)!, /^Too many messages for this chatbot: at most 6 a minute\./);
+    expectTooMany(
+      second.responses.find((r) => r.status === 429)!,
+      /^Too many messages for this chatbot: at most 6 a minute\./,
+    );
     expect(await stored(chatbotId)).toMatchObject({ user: 6 });
 
     // Back to the default: no chatbot limit, only the customer's (10, 6 used).
-    expect((await api('PATCH', path, { body: { limits: { sendsPerMinute: null } } })).body.data.limits).toEqual({ sendsPerMinute: null, userSendsPerMinute: 5 });
+    expect((await api('PATCH', path, { body: { limits: { sendsPerMinute: null } } })).body.data.limits).toEqual({
+      sendsPerMinute: null,
+      userSendsPerMinute: 5,
+    });
     expect((await send(api, chatbotId, 'u4', 'c')).status).toBe(202);
 
     // Set on creation too.
@@ -196,7 +246,11 @@ describe('agent messages and retries', () => {
   it('an agent’s messages count against the chatbot’s and customer’s limits, not an end user’s', async () => {
     const { api, chatbotId } = await customer('agent', { limits: { sendsPerMinute: 4 } });
     const conversationId = (await send(api, chatbotId, 'u1', 'help')).body.data.conversation.id;
-    const { responses, statuses } = await burst(repeat(5, 0).map((_, i) => () => api('POST', `/conversations/${conversationId}/messages`, { body: { content: `agent ${i}` } })));
+    const { responses, statuses } = await burst(
+      repeat(5, 0).map(
+        (_, i) => () => api('POST', `/conversations/${conversationId}/messages`, { body: { content: `agent ${i}` } }),
+      ),
+    );
     expect(statuses).toEqual([202, 202, 202, 429, 429]);
     for (const res of responses.filter((r) => r.status === 429)) expectTooMany(res, /this chatbot: at most 4 a minute/);
     expect(await stored(chatbotId)).toMatchObject({ conversations: 1, user: 1, agent: 3 });
@@ -208,7 +262,9 @@ describe('agent messages and retries', () => {
     const failed = [];
     for (const user of ['a', 'b']) {
       // A WEBHOOK conversation of a chatbot without a webhook: its reply FAILS (ChannelNotConfigured).
-      const sent = await api('POST', '/messages/send', { body: { chatbotId, externalUserId: user, content: 'please', channel: 'WEBHOOK' } });
+      const sent = await api('POST', '/messages/send', {
+        body: { chatbotId, externalUserId: user, content: 'please', channel: 'WEBHOOK' },
+      });
       const message = sent.body.data.message;
       await (await messageFlow(app, message.id)).result().catch(() => undefined);
       const [, reply] = await settledHistory(api, sent.body.data.conversation.id, 2);
@@ -218,14 +274,14 @@ describe('agent messages and retries', () => {
     // 2 sent; 7 more leave one send of the customer's 10.
     const { statuses } = await burst(repeat(7, 0).map((_, i) => () => send(api, chatbotId, `filler-${i}`, 'x')));
     expect(statuses).toEqual(repeat(7, 202));
-    expect((await api('POST', `/messages/${failed[0]!.message.id}/retry`)).status).toBe(202);
+    expect((await api('POST', `/messages/${failed[0].message.id}/retry`)).status).toBe(202);
 
-    const flow = await messageFlow(app, failed[1]!.message.id);
+    const flow = await messageFlow(app, failed[1].message.id);
     const runBefore = (await flow.describe()).runId;
-    const refused = await api('POST', `/messages/${failed[1]!.message.id}/retry`);
+    const refused = await api('POST', `/messages/${failed[1].message.id}/retry`);
     expectTooMany(refused, /this customer account/);
     expect((await flow.describe()).runId).toBe(runBefore);
-    const [, reply] = await settledHistory(api, failed[1]!.conversationId, 2);
+    const [, reply] = await settledHistory(api, failed[1].conversationId, 2);
     expect(reply.deliveryStatus).toBe('FAILED');
   });
 });
@@ -238,12 +294,25 @@ describe('socket events per connection', () => {
     const socket = await connectSocket(scenario.app.url, token);
     try {
       const extra = 3;
-      const acks = await Promise.all(Array.from({ length: SOCKET_LIMIT + extra }, () => socket.emitWithAck('subscribe', { conversationId: conversation.id })));
-      expect(acks.filter((a) => a.ok)).toEqual(repeat(SOCKET_LIMIT, 0).map(() => ({ ok: true, data: { conversationId: conversation.id } })));
+      const acks = await Promise.all(
+        Array.from({ length: SOCKET_LIMIT + extra }, () =>
+          socket.emitWithAck('subscribe', { conversationId: conversation.id }),
+        ),
+      );
+      expect(acks.filter((a) => a.ok)).toEqual(
+        repeat(SOCKET_LIMIT, 0).map(() => ({ ok: true, data: { conversationId: conversation.id } })),
+      );
       const limited = acks.filter((a) => !a.ok);
       expect(limited).toHaveLength(extra);
       for (const ack of limited) {
-        expect(ack).toEqual({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/^Too many events for this connection: at most 5 a minute\./), retryAfter: expect.any(Number) } });
+        expect(ack).toEqual({
+          ok: false,
+          error: {
+            code: 'rate_limited',
+            message: expect.stringMatching(/^Too many events for this connection: at most 5 a minute\./),
+            retryAfter: expect.any(Number),
+          },
+        });
         expect(ack.error.retryAfter).toBeGreaterThanOrEqual(1);
       }
 
@@ -260,7 +329,10 @@ describe('socket events per connection', () => {
       // The limit is the connection's: another one of the same customer has its own.
       const other = await connectSocket(scenario.app.url, token);
       try {
-        expect(await other.emitWithAck('message:read', { messageId: message.id })).toEqual({ ok: true, data: { messageId: message.id, status: 'READ' } });
+        expect(await other.emitWithAck('message:read', { messageId: message.id })).toEqual({
+          ok: true,
+          data: { messageId: message.id, status: 'READ' },
+        });
       } finally {
         other.close();
       }
@@ -291,9 +363,14 @@ describe('when Redis is down', () => {
   it('a Redis that connects but never answers costs one timeout, then counts stay in memory a while without asking it', async () => {
     // A Redis that accepts connections and swallows every command.
     const received: string[] = [];
-    const blackHole = createNetServer((socket) => socket.on('data', (chunk) => received.push(chunk.toString('latin1'))));
+    const blackHole = createNetServer((socket) =>
+      socket.on('data', (chunk) => received.push(chunk.toString('latin1'))),
+    );
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    const redis = createClient({ url: `redis://127.0.0.1:${(blackHole.address() as { port: number }).port}`, disableClientInfo: true });
+    const redis = createClient({
+      url: `redis://127.0.0.1:${(blackHole.address() as { port: number }).port}`,
+      disableClientInfo: true,
+    });
     await redis.connect();
     try {
       const limits = createRateLimits({
@@ -304,7 +381,13 @@ describe('when Redis is down', () => {
       });
       const scope = { customerId: 'c', chatbot: { id: 'b', limits: null }, endUser: 'u' };
       const results: string[] = [];
-      for (let i = 0; i < 5; i++) results.push(await limits.consumeSend(scope).then(() => 'ok', (err) => err.constructor.name));
+      for (let i = 0; i < 5; i++)
+        results.push(
+          await limits.consumeSend(scope).then(
+            () => 'ok',
+            (err) => err.constructor.name,
+          ),
+        );
       expect(results).toEqual(['ok', 'ok', 'ok', 'TooManyRequests', 'TooManyRequests']);
       // Only the first count went to Redis (and timed out); the other four never asked it.
       const commands = received.join('').match(/^\*\d+\r\n\$\d+\r\n(\w+)/gm) ?? [];

@@ -59,16 +59,20 @@ function routeTableApp(): Koa {
 
 /** Parses a real response with the zod schema the document declares for its path, method and status. */
 function expectDocumented(res: ApiResponse, method: string, path: string) {
-  const operation = openApiPaths[path]?.[method.toLowerCase() as (typeof METHODS)[number]] as ZodOpenApiOperationObject | undefined;
+  const operation = openApiPaths[path]?.[method.toLowerCase() as (typeof METHODS)[number]];
   if (!operation) throw new Error(`${method} ${path} is not documented`);
   const response = operation.responses[`${res.status}` as '200'] as ZodOpenApiResponseObject | undefined;
-  if (!response) throw new Error(`${method} ${path} does not document status ${res.status}: ${JSON.stringify(res.body)}`);
+  if (!response)
+    throw new Error(`${method} ${path} does not document status ${res.status}: ${JSON.stringify(res.body)}`);
   const mediaType = res.status >= 400 ? 'application/problem+json' : 'application/json';
   expect(res.contentType).toContain(mediaType);
   const schema = (response.content as Record<string, { schema?: z.ZodType }> | undefined)?.[mediaType]?.schema;
   if (!schema) throw new Error(`${method} ${path} ${res.status} documents no ${mediaType} body`);
   const parsed = schema.safeParse(res.body);
-  if (!parsed.success) throw new Error(`${method} ${path} ${res.status} does not match its documented schema:\n${z.prettifyError(parsed.error)}\nbody: ${JSON.stringify(res.body)}`);
+  if (!parsed.success)
+    throw new Error(
+      `${method} ${path} ${res.status} does not match its documented schema:\n${z.prettifyError(parsed.error)}\nbody: ${JSON.stringify(res.body)}`,
+    );
 }
 
 describe('GET /openapi.json', () => {
@@ -83,11 +87,16 @@ describe('GET /openapi.json', () => {
   });
 
   it('documents every route the app serves, and only those', async () => {
-    const document = (await (await fetch(`${scenario.app.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const document = (await (await fetch(`${scenario.app.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const served = servedRoutes(routeTableApp());
     const documented = documentedRoutes(document);
     expect(served.size).toBeGreaterThan(20);
-    expect({ undocumented: [...served].filter((r) => !documented.has(r)), notServed: [...documented].filter((r) => !served.has(r)) }).toEqual({
+    expect({
+      undocumented: [...served].filter((r) => !documented.has(r)),
+      notServed: [...documented].filter((r) => !served.has(r)),
+    }).toEqual({
       undocumented: [],
       notServed: [],
     });
@@ -95,11 +104,20 @@ describe('GET /openapi.json', () => {
 
   it('documents the bodies real requests answer, errors included', async () => {
     const { api, chatbotId } = scenario;
-    const created = await api('POST', '/chatbots', { body: { name: 'Documented bot', rules: [{ match: { type: 'keyword', value: 'agent' }, action: { type: 'handoff' } }] } });
+    const created = await api('POST', '/chatbots', {
+      body: {
+        name: 'Documented bot',
+        rules: [{ match: { type: 'keyword', value: 'agent' }, action: { type: 'handoff' } }],
+      },
+    });
     expectDocumented(created, 'POST', '/chatbots');
     expectDocumented(await api('GET', '/chatbots?limit=10'), 'GET', '/chatbots');
     expectDocumented(await api('GET', `/chatbots/${chatbotId}`), 'GET', '/chatbots/{id}');
-    expectDocumented(await api('PATCH', `/chatbots/${created.body.data.id}`, { body: { temperature: 0.5 } }), 'PATCH', '/chatbots/{id}');
+    expectDocumented(
+      await api('PATCH', `/chatbots/${created.body.data.id}`, { body: { temperature: 0.5 } }),
+      'PATCH',
+      '/chatbots/{id}',
+    );
 
     const send = { chatbotId, externalUserId: 'openapi-user', content: 'Hello documented world', channel: 'WIDGET' };
     const headers = { 'Idempotency-Key': `openapi-${crypto.randomUUID()}` };
@@ -111,14 +129,34 @@ describe('GET /openapi.json', () => {
     const conversationId: string = sent.body.data.conversation.id;
 
     await settledHistory(api, conversationId, 2);
-    expectDocumented(await api('GET', `/messages/conversation/${conversationId}`), 'GET', '/messages/conversation/{conversationId}');
-    expectDocumented(await api('GET', `/messages/conversation/${conversationId}?after=1`), 'GET', '/messages/conversation/{conversationId}');
+    expectDocumented(
+      await api('GET', `/messages/conversation/${conversationId}`),
+      'GET',
+      '/messages/conversation/{conversationId}',
+    );
+    expectDocumented(
+      await api('GET', `/messages/conversation/${conversationId}?after=1`),
+      'GET',
+      '/messages/conversation/{conversationId}',
+    );
     expectDocumented(await api('GET', `/messages/${sent.body.data.message.id}`), 'GET', '/messages/{id}');
     expectDocumented(await api('GET', `/conversations/${conversationId}`), 'GET', '/conversations/{id}');
     expectDocumented(await api('GET', `/conversations?chatbotId=${chatbotId}`), 'GET', '/conversations');
-    expectDocumented(await api('POST', `/conversations/${conversationId}/handoff`, { body: { reason: 'documented' } }), 'POST', '/conversations/{id}/handoff');
-    expectDocumented(await api('POST', `/conversations/${conversationId}/messages`, { body: { content: 'An agent speaking' } }), 'POST', '/conversations/{id}/messages');
-    expectDocumented(await api('POST', '/widget-tokens', { body: { chatbotId, externalUserId: 'openapi-user' } }), 'POST', '/widget-tokens');
+    expectDocumented(
+      await api('POST', `/conversations/${conversationId}/handoff`, { body: { reason: 'documented' } }),
+      'POST',
+      '/conversations/{id}/handoff',
+    );
+    expectDocumented(
+      await api('POST', `/conversations/${conversationId}/messages`, { body: { content: 'An agent speaking' } }),
+      'POST',
+      '/conversations/{id}/messages',
+    );
+    expectDocumented(
+      await api('POST', '/widget-tokens', { body: { chatbotId, externalUserId: 'openapi-user' } }),
+      'POST',
+      '/widget-tokens',
+    );
     expectDocumented(await api('GET', '/health'), 'GET', '/health');
 
     // Errors: 404, 400 with per-field errors, 401, 409.
@@ -135,7 +173,9 @@ describe('GET /openapi.json', () => {
     const notFailed = await api('POST', `/messages/${sent.body.data.message.id}/retry`);
     expect(notFailed.status).toBe(409);
     expectDocumented(notFailed, 'POST', '/messages/{id}/retry');
-    const widget = await api('GET', '/chatbots', { token: (await api('POST', '/widget-tokens', { body: { chatbotId, externalUserId: 'u' } })).body.data.token });
+    const widget = await api('GET', '/chatbots', {
+      token: (await api('POST', '/widget-tokens', { body: { chatbotId, externalUserId: 'u' } })).body.data.token,
+    });
     expect(widget.status).toBe(403);
     expectDocumented(widget, 'GET', '/chatbots');
   });
@@ -147,7 +187,7 @@ describe('GET /docs', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     const html = await res.text();
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js']));
     for (const asset of assets) {
       expect(asset.startsWith('/')).toBe(true); // ours, not a CDN's

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, connectSocket, createChatbot, settledHistory, startTestApp, tokenFor, type Api, type TestApp } from '../support/harness.js';
+import {
+  apiClient,
+  connectSocket,
+  createChatbot,
+  settledHistory,
+  startTestApp,
+  tokenFor,
+  type Api,
+  type TestApp,
+} from '../support/harness.js';
 
 let llm: FakeLlm;
 let app: TestApp;
@@ -49,7 +58,11 @@ describe('tenant isolation: another customer’s ids are 404, never 403', () => 
   });
 
   it('hides another customer’s chatbot, conversation and message', async () => {
-    for (const path of [`/chatbots/${aliceBot.id}`, `/messages/conversation/${aliceConversationId}`, `/messages/${aliceMessageId}`]) {
+    for (const path of [
+      `/chatbots/${aliceBot.id}`,
+      `/messages/conversation/${aliceConversationId}`,
+      `/messages/${aliceMessageId}`,
+    ]) {
       const res = await bob('GET', path);
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect(JSON.stringify(res.body)).not.toContain('private to alice');
@@ -77,7 +90,13 @@ describe('tenant isolation: another customer’s ids are 404, never 403', () => 
 
   it('refuses another customer’s conversation with the caller’s own chatbot', async () => {
     const res = await bob('POST', '/messages/send', {
-      body: { chatbotId: bobBot.id, conversationId: aliceConversationId, externalUserId: 'u1', content: 'x', channel: 'WIDGET' },
+      body: {
+        chatbotId: bobBot.id,
+        conversationId: aliceConversationId,
+        externalUserId: 'u1',
+        content: 'x',
+        channel: 'WIDGET',
+      },
     });
     expect(res.status).toBe(404);
   });
@@ -85,7 +104,13 @@ describe('tenant isolation: another customer’s ids are 404, never 403', () => 
   it('refuses a conversation of another chatbot of the same customer', async () => {
     const otherBot = await createChatbot(alice, { name: 'Alice second bot' });
     const res = await alice('POST', '/messages/send', {
-      body: { chatbotId: otherBot.id, conversationId: aliceConversationId, externalUserId: 'u1', content: 'x', channel: 'WIDGET' },
+      body: {
+        chatbotId: otherBot.id,
+        conversationId: aliceConversationId,
+        externalUserId: 'u1',
+        content: 'x',
+        channel: 'WIDGET',
+      },
     });
     expect(res.status).toBe(404);
   });
@@ -97,7 +122,12 @@ describe('tenant isolation: another customer’s ids are 404, never 403', () => 
     const { id, createdAt, updatedAt } = created.body.data;
     // API.md section 3: what was sent, plus the id and timestamps the server gave it. (Fields added
     // since, with their defaults, are held to the same rule below: the GET repeats every field.)
-    expect(created.body.data).toMatchObject({ ...body, id: expect.stringMatching(/^[0-9a-f-]{36}$/), createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(created.body.data).toMatchObject({
+      ...body,
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     expect(new Date(createdAt).toISOString()).toBe(createdAt);
     expect(new Date(updatedAt).toISOString()).toBe(updatedAt);
 
@@ -121,15 +151,31 @@ describe('tenant isolation: another customer’s ids are 404, never 403', () => 
 
   it('hides another customer’s conversation behind the ?after= and ?before= cursors too', async () => {
     const secrets = ['private to alice', aliceMessageId, aliceConversationId, aliceBot.id];
-    for (const query of ['after=0', 'after=0&limit=100', 'after=1&limit=1', 'before=3', 'before=1000&limit=1', 'before=2']) {
+    for (const query of [
+      'after=0',
+      'after=0&limit=100',
+      'after=1&limit=1',
+      'before=3',
+      'before=1000&limit=1',
+      'before=2',
+    ]) {
       const own = await alice('GET', `/messages/conversation/${aliceConversationId}?${query}`);
       expect({ query, status: own.status }).toEqual({ query, status: 200 });
       expect(own.body.data.length).toBeGreaterThan(0);
 
       const foreign = await bob('GET', `/messages/conversation/${aliceConversationId}?${query}`);
       const unknown = await bob('GET', `/messages/conversation/${crypto.randomUUID()}?${query}`);
-      expect({ query, status: foreign.status, contentType: foreign.contentType }).toEqual({ query, status: 404, contentType: expect.stringContaining(PROBLEM) });
-      expect(foreign.body).toEqual({ type: expect.any(String), title: 'Not Found', status: 404, detail: expect.any(String) });
+      expect({ query, status: foreign.status, contentType: foreign.contentType }).toEqual({
+        query,
+        status: 404,
+        contentType: expect.stringContaining(PROBLEM),
+      });
+      expect(foreign.body).toEqual({
+        type: expect.any(String),
+        title: 'Not Found',
+        status: 404,
+        detail: expect.any(String),
+      });
       expect(foreign.body).toEqual(unknown.body);
       for (const secret of secrets) expect(JSON.stringify(foreign.body)).not.toContain(secret);
     }
@@ -183,7 +229,9 @@ describe('conversation rules', () => {
   it('keeps one open conversation per end user and channel, even for concurrent first messages', async () => {
     const sends = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        alice('POST', '/messages/send', { body: { chatbotId: aliceBot.id, externalUserId: 'racer', content: `m${i}`, channel: 'WHATSAPP' } }),
+        alice('POST', '/messages/send', {
+          body: { chatbotId: aliceBot.id, externalUserId: 'racer', content: `m${i}`, channel: 'WHATSAPP' },
+        }),
       ),
     );
     expect(sends.map((s) => s.status)).toEqual([202, 202, 202, 202, 202]);
@@ -191,7 +239,7 @@ describe('conversation rules', () => {
     expect(conversationIds.size).toBe(1);
     // Replies may interleave with the racing sends, so the seqs are not fixed: the five messages
     // and their five replies fill 1..10, and the user rows are exactly the accepted messages.
-    const rows = await settledHistory(alice, [...conversationIds][0]!, 10);
+    const rows = await settledHistory(alice, [...conversationIds][0], 10);
     expect(rows.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const accepted = sends.map((s) => s.body.data.message).sort((a, b) => a.seq - b.seq);
     expect(rows.filter((m) => m.role === 'USER')).toEqual(accepted);
@@ -206,14 +254,26 @@ describe('conversation rules', () => {
     const before = await historyOf(alice, conversationId);
     expect(before.meta).toMatchObject({ total: 2 });
 
-    for (const [externalUserId, channel] of [['someone-else', 'WIDGET'], ['owner', 'WHATSAPP'], ['someone-else', 'WEBHOOK']]) {
+    for (const [externalUserId, channel] of [
+      ['someone-else', 'WIDGET'],
+      ['owner', 'WHATSAPP'],
+      ['someone-else', 'WEBHOOK'],
+    ]) {
       const res = await alice('POST', '/messages/send', {
         body: { chatbotId: aliceBot.id, conversationId, externalUserId, content: 'not yours', channel },
       });
       expect({ externalUserId, channel, status: res.status, contentType: res.contentType }).toEqual({
-        externalUserId, channel, status: 409, contentType: expect.stringContaining(PROBLEM),
+        externalUserId,
+        channel,
+        status: 409,
+        contentType: expect.stringContaining(PROBLEM),
       });
-      expect(res.body).toEqual({ type: expect.any(String), title: 'Conflict', status: 409, detail: expect.any(String) });
+      expect(res.body).toEqual({
+        type: expect.any(String),
+        title: 'Conflict',
+        status: 409,
+        detail: expect.any(String),
+      });
     }
     expect(await historyOf(alice, conversationId)).toEqual(before);
 

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import { apiClient, createChatbot, settledHistory, startTestApp, tokenFor, type Api, type TestApp } from '../support/harness.js';
+import {
+  apiClient,
+  createChatbot,
+  settledHistory,
+  startTestApp,
+  tokenFor,
+  type Api,
+  type TestApp,
+} from '../support/harness.js';
 
 let db: ScratchDatabase;
 let llm: FakeLlm;
@@ -38,7 +46,12 @@ function validSend(overrides: Record<string, unknown> = {}) {
 function expectProblem(res: { status: number; contentType: string | null; body: any }, status: number, path?: string) {
   expect(res.status).toBe(status);
   expect(res.contentType).toContain('application/problem+json');
-  expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+  expect(res.body).toMatchObject({
+    type: expect.any(String),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+  });
   expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+|select |insert |violates|constraint/i);
   if (path !== undefined) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
 }
@@ -96,9 +109,18 @@ describe('POST /messages/send rejects bad input with 400 and stores nothing', ()
 
   it('a body that is not what its Content-Encoding says (400), or an unknown encoding (415)', async () => {
     const raw = JSON.stringify(validSend({ content: 'not really gzip' }));
-    await refusedStoringNothing(() => api('POST', '/messages/send', { rawBody: raw, headers: { 'content-encoding': 'gzip' } }), 400);
-    await refusedStoringNothing(() => api('POST', '/messages/send', { rawBody: raw, headers: { 'content-encoding': 'deflate' } }), 400);
-    await refusedStoringNothing(() => api('POST', '/messages/send', { rawBody: raw, headers: { 'content-encoding': 'compress' } }), 415);
+    await refusedStoringNothing(
+      () => api('POST', '/messages/send', { rawBody: raw, headers: { 'content-encoding': 'gzip' } }),
+      400,
+    );
+    await refusedStoringNothing(
+      () => api('POST', '/messages/send', { rawBody: raw, headers: { 'content-encoding': 'deflate' } }),
+      400,
+    );
+    await refusedStoringNothing(
+      () => api('POST', '/messages/send', { rawBody: raw, headers: { 'content-encoding': 'compress' } }),
+      415,
+    );
   });
 
   it('accepts a body that really is gzip', async () => {
@@ -112,14 +134,22 @@ describe('POST /messages/send rejects bad input with 400 and stores nothing', ()
   });
 
   it('answers 413 for a body over 64 KiB, also when it only gets there unzipped', async () => {
-    await refusedStoringNothing(() => api('POST', '/messages/send', { body: validSend({ content: 'x'.repeat(70 * 1024) }) }), 413);
+    await refusedStoringNothing(
+      () => api('POST', '/messages/send', { body: validSend({ content: 'x'.repeat(70 * 1024) }) }),
+      413,
+    );
     const bomb = gzipSync(JSON.stringify(validSend({ metadata: { pad: ' '.repeat(1024 * 1024) } })));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    await refusedStoringNothing(() => api('POST', '/messages/send', { rawBody: bomb, headers: { 'content-encoding': 'gzip' } }), 413);
+    await refusedStoringNothing(
+      () => api('POST', '/messages/send', { rawBody: bomb, headers: { 'content-encoding': 'gzip' } }),
+      413,
+    );
   });
 
   it('accepts metadata just under 16 KiB', async () => {
-    const res = await api('POST', '/messages/send', { body: validSend({ externalUserId: 'big-metadata', metadata: { blob: 'x'.repeat(16 * 1024 - 20) } }) });
+    const res = await api('POST', '/messages/send', {
+      body: validSend({ externalUserId: 'big-metadata', metadata: { blob: 'x'.repeat(16 * 1024 - 20) } }),
+    });
     expect(res.status).toBe(202);
     expect(res.body.data.message.metadata.blob).toHaveLength(16 * 1024 - 20);
     await settledHistory(api, res.body.data.conversation.id, 2);
@@ -147,11 +177,19 @@ describe('wrong methods on known routes are 405 problems that name the allowed o
     ['PROPFIND', '/chatbots', 'POST, HEAD, GET'],
   ])('%s %s', async (method, path, allow) => {
     const before = await db.tableCounts();
-    const res = await fetch(app.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+    const res = await fetch(app.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : '{}',
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.headers.get('allow')).toBe(allow);
-    expect(await res.json()).toMatchObject({ status: 405, title: 'Method Not Allowed', detail: `Use ${allow} on this endpoint` });
+    expect(await res.json()).toMatchObject({
+      status: 405,
+      title: 'Method Not Allowed',
+      detail: `Use ${allow} on this endpoint`,
+    });
     expect(await db.tableCounts()).toEqual(before);
   });
 });
@@ -171,7 +209,11 @@ describe('other endpoints validate their input', () => {
     expectProblem(await api('GET', `/messages/conversation/${conversationId}?${query}`), 400, path);
   });
 
-  it.each([['page=0', 'page'], ['limit=101', 'limit'], ['cursor=x', '']])('GET /chatbots with %s is 400', async (query, path) => {
+  it.each([
+    ['page=0', 'page'],
+    ['limit=101', 'limit'],
+    ['cursor=x', ''],
+  ])('GET /chatbots with %s is 400', async (query, path) => {
     expectProblem(await api('GET', `/chatbots?${query}`), 400, path);
   });
 

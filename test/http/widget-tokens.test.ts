@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { testEnv } from '../support/env.js';
-import { apiClient, connectSocket, createChatbot, settledHistory, startScenario, tokenFor, type Api, type Scenario } from '../support/harness.js';
+import {
+  apiClient,
+  connectSocket,
+  createChatbot,
+  settledHistory,
+  startScenario,
+  tokenFor,
+  type Api,
+  type Scenario,
+} from '../support/harness.js';
 
 const PROBLEM = 'application/problem+json';
 let scenario: Scenario;
@@ -14,7 +23,8 @@ let bobConversationId: string;
 let bobMessageId: string;
 
 const mint = (body: Record<string, unknown>, api: Api = scenario.api) => api('POST', '/widget-tokens', { body });
-const conversationsOf = async (api: Api) => ((await api('GET', '/conversations?limit=100')).body.data as any[]).map((c) => c.id).sort();
+const conversationsOf = async (api: Api) =>
+  ((await api('GET', '/conversations?limit=100')).body.data as any[]).map((c) => c.id).sort();
 
 beforeAll(async () => {
   scenario = await startScenario('widget');
@@ -39,7 +49,14 @@ describe('POST /widget-tokens', () => {
     expect(res.status).toBe(201);
     aliceToken = res.body.data.token;
     const claims = jwt.verify(aliceToken, testEnv().jwtSecret) as Record<string, unknown>;
-    expect(claims).toEqual({ sub: customerId, scope: 'widget', chatbotId: scenario.chatbotId, externalUserId: 'alice', iat: expect.any(Number), exp: expect.any(Number) });
+    expect(claims).toEqual({
+      sub: customerId,
+      scope: 'widget',
+      chatbotId: scenario.chatbotId,
+      externalUserId: 'alice',
+      iat: expect.any(Number),
+      exp: expect.any(Number),
+    });
     expect(claims.exp as number).toBeGreaterThanOrEqual(before + 900);
     expect(claims.exp as number).toBeLessThanOrEqual(after + 900);
     expect(res.body.data.expiresAt).toBe(new Date((claims.exp as number) * 1000).toISOString());
@@ -50,12 +67,22 @@ describe('POST /widget-tokens', () => {
     const short = await mint({ chatbotId: scenario.chatbotId, externalUserId: 'alice', ttlSeconds: 120 });
     const claims = jwt.decode(short.body.data.token) as { iat: number; exp: number };
     expect(claims.exp - claims.iat).toBe(120);
-    for (const body of [{ chatbotId: scenario.chatbotId }, { chatbotId: scenario.chatbotId, externalUserId: 'a', ttlSeconds: 10 }, { chatbotId: 'nope', externalUserId: 'a' }]) {
+    for (const body of [
+      { chatbotId: scenario.chatbotId },
+      { chatbotId: scenario.chatbotId, externalUserId: 'a', ttlSeconds: 10 },
+      { chatbotId: 'nope', externalUserId: 'a' },
+    ]) {
       const res = await mint(body);
-      expect({ status: res.status, contentType: res.contentType }).toEqual({ status: 400, contentType: expect.stringContaining(PROBLEM) });
+      expect({ status: res.status, contentType: res.contentType }).toEqual({
+        status: 400,
+        contentType: expect.stringContaining(PROBLEM),
+      });
     }
     const stranger = apiClient(scenario.app.url, tokenFor(`stranger-${crypto.randomUUID()}`));
-    for (const res of [await mint({ chatbotId: scenario.chatbotId, externalUserId: 'a' }, stranger), await mint({ chatbotId: crypto.randomUUID(), externalUserId: 'a' })]) {
+    for (const res of [
+      await mint({ chatbotId: scenario.chatbotId, externalUserId: 'a' }, stranger),
+      await mint({ chatbotId: crypto.randomUUID(), externalUserId: 'a' }),
+    ]) {
       expect(res.status).toBe(404);
     }
   });
@@ -65,10 +92,17 @@ describe('what a widget token can do', () => {
   it('sends as its end user, with chatbot, user and channel taken from the token, and reads the reply', async () => {
     const res = await alice('POST', '/messages/send', { body: { content: 'hi from the widget' } });
     expect(res.status).toBe(202);
-    expect(res.body.data.conversation).toMatchObject({ chatbotId: scenario.chatbotId, externalUserId: 'alice', channel: 'WIDGET' });
+    expect(res.body.data.conversation).toMatchObject({
+      chatbotId: scenario.chatbotId,
+      externalUserId: 'alice',
+      channel: 'WIDGET',
+    });
     aliceConversationId = res.body.data.conversation.id;
     const history = await settledHistory(alice, aliceConversationId, 2);
-    expect(history.map((m) => [m.role, m.content])).toEqual([['USER', 'hi from the widget'], ['ASSISTANT', 'Echo: hi from the widget']]);
+    expect(history.map((m) => [m.role, m.content])).toEqual([
+      ['USER', 'hi from the widget'],
+      ['ASSISTANT', 'Echo: hi from the widget'],
+    ]);
     expect((await alice('GET', `/messages/${history[1].id}`)).body.data).toEqual(history[1]);
     const listed = await alice('GET', '/conversations');
     expect(listed.body.data.map((c: any) => c.id)).toEqual([aliceConversationId]);
@@ -76,15 +110,18 @@ describe('what a widget token can do', () => {
     expect(one.status).toBe(200);
     // The Temporal UI is for ops: an end user's browser gets the shape without its addresses, while
     // the customer sees them.
-    expect([res.body.data.message.links, res.body.data.conversation.links, history.map((m) => m.links), listed.body.data[0].links, one.body.data.links]).toEqual([
-      { flow: null },
-      { flows: null },
-      [{ flow: null }, { flow: null }],
-      { flows: null },
-      { flows: null },
-    ]);
+    expect([
+      res.body.data.message.links,
+      res.body.data.conversation.links,
+      history.map((m) => m.links),
+      listed.body.data[0].links,
+      one.body.data.links,
+    ]).toEqual([{ flow: null }, { flows: null }, [{ flow: null }, { flow: null }], { flows: null }, { flows: null }]);
     const asCustomer = (await scenario.api('GET', `/messages/conversation/${aliceConversationId}`)).body.data;
-    expect(asCustomer.map((m: any) => m.links.flow)).toEqual([expect.stringContaining(`/workflows/message-${history[0].id}`), expect.stringContaining(`/workflows/message-${history[0].id}`)]);
+    expect(asCustomer.map((m: any) => m.links.flow)).toEqual([
+      expect.stringContaining(`/workflows/message-${history[0].id}`),
+      expect.stringContaining(`/workflows/message-${history[0].id}`),
+    ]);
   });
 
   it('cannot send as another end user or to another chatbot, or into another user’s conversation: 404, nothing stored', async () => {
@@ -95,7 +132,11 @@ describe('what a widget token can do', () => {
       { content: 'x', conversationId: bobConversationId },
     ]) {
       const res = await alice('POST', '/messages/send', { body });
-      expect({ body, status: res.status, contentType: res.contentType }).toEqual({ body, status: 404, contentType: expect.stringContaining(PROBLEM) });
+      expect({ body, status: res.status, contentType: res.contentType }).toEqual({
+        body,
+        status: 404,
+        contentType: expect.stringContaining(PROBLEM),
+      });
     }
     expect(await conversationsOf(scenario.api)).toEqual(before);
     expect((await settledHistory(scenario.api, bobConversationId)).length).toBe(2);
@@ -129,7 +170,11 @@ describe('what a widget token can do', () => {
     ] as const) {
       const res = await alice(method, path, { body });
       expect({ method, path, status: res.status, contentType: res.contentType, title: res.body.title }).toEqual({
-        method, path, status: 403, contentType: expect.stringContaining(PROBLEM), title: 'Forbidden',
+        method,
+        path,
+        status: 403,
+        contentType: expect.stringContaining(PROBLEM),
+        title: 'Forbidden',
       });
     }
     expect((await scenario.api('GET', '/chatbots')).body.meta.total).toBe(bots);
@@ -141,12 +186,27 @@ describe('what a widget token can do', () => {
   it('over Socket.IO: subscribes to its own conversation only, never to a chatbot, and confirms only its messages', async () => {
     const socket = await connectSocket(scenario.app.url, aliceToken);
     try {
-      expect(await socket.emitWithAck('subscribe', { conversationId: aliceConversationId })).toEqual({ ok: true, data: { conversationId: aliceConversationId } });
-      expect(await socket.emitWithAck('subscribe', { conversationId: bobConversationId })).toEqual({ ok: false, error: { code: 'not_found', message: 'Conversation not found' } });
-      expect(await socket.emitWithAck('subscribe', { chatbotId: scenario.chatbotId })).toEqual({ ok: false, error: { code: 'forbidden', message: expect.any(String) } });
-      expect(await socket.emitWithAck('message:read', { messageId: bobMessageId })).toEqual({ ok: false, error: { code: 'not_found', message: 'Message not found' } });
+      expect(await socket.emitWithAck('subscribe', { conversationId: aliceConversationId })).toEqual({
+        ok: true,
+        data: { conversationId: aliceConversationId },
+      });
+      expect(await socket.emitWithAck('subscribe', { conversationId: bobConversationId })).toEqual({
+        ok: false,
+        error: { code: 'not_found', message: 'Conversation not found' },
+      });
+      expect(await socket.emitWithAck('subscribe', { chatbotId: scenario.chatbotId })).toEqual({
+        ok: false,
+        error: { code: 'forbidden', message: expect.any(String) },
+      });
+      expect(await socket.emitWithAck('message:read', { messageId: bobMessageId })).toEqual({
+        ok: false,
+        error: { code: 'not_found', message: 'Message not found' },
+      });
       const [, reply] = await settledHistory(alice, aliceConversationId, 2);
-      expect(await socket.emitWithAck('message:read', { messageId: reply.id })).toEqual({ ok: true, data: { messageId: reply.id, status: 'READ' } });
+      expect(await socket.emitWithAck('message:read', { messageId: reply.id })).toEqual({
+        ok: true,
+        data: { messageId: reply.id, status: 'READ' },
+      });
       expect((await scenario.api('GET', `/messages/${bobMessageId}`)).body.data.deliveryStatus).toBe('SENT');
     } finally {
       socket.close();
@@ -155,17 +215,30 @@ describe('what a widget token can do', () => {
 });
 
 describe('tokens that are not valid widget tokens', () => {
-  const sign = (claims: Record<string, unknown>) => jwt.sign({ sub: customerId, ...claims }, testEnv().jwtSecret, { algorithm: 'HS256' });
+  const sign = (claims: Record<string, unknown>) =>
+    jwt.sign({ sub: customerId, ...claims }, testEnv().jwtSecret, { algorithm: 'HS256' });
 
   it('an expired widget token is a 401, over HTTP and at the socket handshake', async () => {
-    const expired = sign({ scope: 'widget', chatbotId: scenario.chatbotId, externalUserId: 'alice', exp: Math.floor(Date.now() / 1000) - 10 });
+    const expired = sign({
+      scope: 'widget',
+      chatbotId: scenario.chatbotId,
+      externalUserId: 'alice',
+      exp: Math.floor(Date.now() / 1000) - 10,
+    });
     const res = await apiClient(scenario.app.url, expired)('GET', `/conversations/${aliceConversationId}`);
-    expect({ status: res.status, contentType: res.contentType }).toEqual({ status: 401, contentType: expect.stringContaining(PROBLEM) });
+    expect({ status: res.status, contentType: res.contentType }).toEqual({
+      status: 401,
+      contentType: expect.stringContaining(PROBLEM),
+    });
     await expect(connectSocket(scenario.app.url, expired)).rejects.toThrow('unauthorized');
   });
 
   it('a widget scope without its chatbot or end user, or an unknown scope, is a 401', async () => {
-    for (const claims of [{ scope: 'widget', externalUserId: 'alice' }, { scope: 'widget', chatbotId: scenario.chatbotId }, { scope: 'admin' }]) {
+    for (const claims of [
+      { scope: 'widget', externalUserId: 'alice' },
+      { scope: 'widget', chatbotId: scenario.chatbotId },
+      { scope: 'admin' },
+    ]) {
       const res = await apiClient(scenario.app.url, sign(claims))('GET', '/conversations');
       expect({ claims, status: res.status }).toEqual({ claims, status: 401 });
     }

@@ -33,9 +33,11 @@ export function spawnApp(env: Record<string, string>, nodeArgs: string[] = [], e
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal!)));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('close', (code, signal) => resolve(code ?? signal!)),
+  );
   return { child, output: () => out, exited };
 }
 
@@ -51,7 +53,10 @@ export async function startAppProcess(
 ): Promise<AppProcess> {
   const app = spawnApp(env, nodeArgs, entry);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start in ${timeoutMs} ms:\n${app.output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`app did not start in ${timeoutMs} ms:\n${app.output()}`)),
+      timeoutMs,
+    );
     const check = () => {
       if (/Temporal UI: .+\n/.test(app.output())) {
         clearTimeout(timer);
@@ -68,7 +73,7 @@ export async function startAppProcess(
   return {
     ...app,
     url: /API:\s+(\S+)/.exec(out)?.[1] ?? '',
-    temporalUiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1]!,
+    temporalUiUrl: /Temporal UI:\s+(\S+)/.exec(out)![1],
   };
 }
 

@@ -23,7 +23,9 @@ export async function createScratchDatabase(label: string): Promise<ScratchDatab
   return {
     url,
     async tableCounts() {
-      const tables = await pool.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
+      const tables = await pool.query<{ table_name: string }>(
+        `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+      );
       const counts: Record<string, number> = {};
       for (const { table_name } of tables.rows) {
         counts[table_name] = (await pool.query(`select count(*)::int as n from "${table_name}"`)).rows[0].n;

@@ -21,10 +21,19 @@ export async function startFakeGraphApi() {
   const answers: GraphAnswer[] = [];
   const server = createServer(async (req, res) => {
     const body = JSON.parse((await readBody(req)) || '{}');
-    requests.push({ method: req.method ?? '', path: req.url ?? '', authorization: String(req.headers.authorization ?? ''), body });
+    requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      authorization: String(req.headers.authorization ?? ''),
+      body,
+    });
     const answer = answers.shift() ?? {
       status: 200,
-      body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.${randomUUID()}` }] },
+      body: {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: body.to, wa_id: body.to }],
+        messages: [{ id: `wamid.${randomUUID()}` }],
+      },
     };
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   });
@@ -34,7 +43,18 @@ export async function startFakeGraphApi() {
     requests,
     /** A Graph API error for the next request: `{ error: { message, type, code, error_data, fbtrace_id } }`. */
     fail: (status: number, code: number, details: string) =>
-      answers.push({ status, body: { error: { message: `(#${code}) ${details}`, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details }, fbtrace_id: 'AbCdEf' } } }),
+      answers.push({
+        status,
+        body: {
+          error: {
+            message: `(#${code}) ${details}`,
+            type: 'OAuthException',
+            code,
+            error_data: { messaging_product: 'whatsapp', details },
+            fbtrace_id: 'AbCdEf',
+          },
+        },
+      }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

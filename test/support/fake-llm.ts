@@ -78,11 +78,16 @@ export async function startFakeLlm(
 
   const server: Server = createServer(async (req, res) => {
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'not found' } }));
       return;
     }
     const receivedAt = Date.now();
-    const body = JSON.parse(await readBody(req)) as RecordedRequest & { max_tokens?: number; stream_options?: { include_usage?: boolean } };
+    const body = JSON.parse(await readBody(req)) as RecordedRequest & {
+      max_tokens?: number;
+      stream_options?: { include_usage?: boolean };
+    };
     const recorded: RecordedRequest = {
       receivedAt,
       model: body.model,
@@ -95,7 +100,16 @@ export async function startFakeLlm(
     requests.push(recorded);
     if (options.refuseStreamOptions && body.stream_options) {
       res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: "Unrecognized request argument supplied: stream_options", type: 'invalid_request_error', param: null, code: null } }));
+      res.end(
+        JSON.stringify({
+          error: {
+            message: 'Unrecognized request argument supplied: stream_options',
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        }),
+      );
       for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
       return;
     }
@@ -104,14 +118,23 @@ export async function startFakeLlm(
     await respond(behaviour, body, res, recorded);
   });
 
-  async function respond(behaviour: Behaviour, body: RecordedRequest & { max_tokens?: number }, res: ServerResponse, recorded: RecordedRequest) {
+  async function respond(
+    behaviour: Behaviour,
+    body: RecordedRequest & { max_tokens?: number },
+    res: ServerResponse,
+    recorded: RecordedRequest,
+  ) {
     if (behaviour.kind === 'hang') {
       hanging.push(res);
       return;
     }
     if (behaviour.kind === 'error') {
       res.writeHead(behaviour.status, { 'content-type': 'application/json', ...behaviour.headers });
-      res.end(JSON.stringify({ error: { message: behaviour.message ?? `fake error ${behaviour.status}`, type: 'fake', code: null } }));
+      res.end(
+        JSON.stringify({
+          error: { message: behaviour.message ?? `fake error ${behaviour.status}`, type: 'fake', code: null },
+        }),
+      );
       return;
     }
     const text = behaviour.text ?? defaultReply(body.messages);
@@ -119,10 +142,15 @@ export async function startFakeLlm(
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        id, object: 'chat.completion', created, model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-      }));
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -156,8 +184,14 @@ export async function startFakeLlm(
     res.write(chunk({}, cut ? 'length' : 'stop'));
     if (recorded.includeUsage) {
       const { promptTokens, completionTokens } = usageOf(body.messages, pieces.slice(0, sent).join(''));
-      const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+      const usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      };
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`,
+      );
     }
     res.end('data: [DONE]\n\n');
   }
@@ -172,7 +206,10 @@ export async function startFakeLlm(
     waitForRequests: (count, timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
         if (requests.length >= count) return resolve();
-        const timer = setTimeout(() => reject(new Error(`fake LLM saw ${requests.length} of ${count} requests`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`fake LLM saw ${requests.length} of ${count} requests`)),
+          timeoutMs,
+        );
         waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
       }),
     release() {

@@ -35,7 +35,13 @@ export default async function globalSetup(): Promise<void> {
   const bundle = await buildWorkflowBundle();
   writeFileSync(workflowBundlePath, bundle.code);
 
-  publishTestEnv({ temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl!, databaseUrl: databaseUrl.toString(), workflowBundlePath, jwtSecret: 'test-secret-of-at-least-32-characters-0123456789' });
+  publishTestEnv({
+    temporalAddress: temporal.address,
+    temporalUiUrl: temporal.uiUrl!,
+    databaseUrl: databaseUrl.toString(),
+    workflowBundlePath,
+    jwtSecret: 'test-secret-of-at-least-32-characters-0123456789',
+  });
   (globalThis as Record<string, unknown>).__chatflowTeardown = async () => {
     await temporal.stop();
     const client = new pg.Client({ connectionString: adminUrl });

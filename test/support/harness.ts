@@ -67,21 +67,33 @@ async function reportIfSlow<T>(what: string, work: Promise<T>): Promise<T> {
  * reply, and no flow still delivering (nothing PENDING). Returns the messages in seq order.
  */
 export function settledHistory(api: Api, conversationId: string, total?: number, timeoutMs = 20_000): Promise<any[]> {
-  return waitFor(async () => {
-    const rows = (await api('GET', `/messages/conversation/${conversationId}?limit=100`)).body.data as any[];
-    const settled =
-      rows.length > 0 &&
-      (total === undefined || rows.length === total) &&
-      rows.at(-1).role === 'ASSISTANT' &&
-      rows.every((m) => m.deliveryStatus !== 'PENDING');
-    return settled ? rows : undefined;
-  }, timeoutMs, `conversation ${conversationId} to settle`);
+  return waitFor(
+    async () => {
+      const rows = (await api('GET', `/messages/conversation/${conversationId}?limit=100`)).body.data as any[];
+      const settled =
+        rows.length > 0 &&
+        (total === undefined || rows.length === total) &&
+        rows.at(-1).role === 'ASSISTANT' &&
+        rows.every((m) => m.deliveryStatus !== 'PENDING');
+      return settled ? rows : undefined;
+    },
+    timeoutMs,
+    `conversation ${conversationId} to settle`,
+  );
 }
 
 /** The handle of a message's flow once it exists (the 202 does not wait for the start). */
 export async function messageFlow(app: TestApp, messageId: string) {
   const handle = app.deps.client.workflow.getHandle(`message-${messageId}`);
-  await waitFor(() => handle.describe().then(() => true, () => false), 15_000, `flow of ${messageId}`);
+  await waitFor(
+    () =>
+      handle.describe().then(
+        () => true,
+        () => false,
+      ),
+    15_000,
+    `flow of ${messageId}`,
+  );
   return handle;
 }
 
@@ -112,7 +124,8 @@ export async function resetFlow(app: TestApp, messageId: string) {
  */
 export const uiLinks = {
   flow: (messageId: string) => `${testEnv().temporalUiUrl}/namespaces/default/workflows/message-${messageId}`,
-  flows: (conversationId: string) => `${testEnv().temporalUiUrl}/namespaces/default/workflows?query=ConversationId%3D%22${conversationId}%22`,
+  flows: (conversationId: string) =>
+    `${testEnv().temporalUiUrl}/namespaces/default/workflows?query=ConversationId%3D%22${conversationId}%22`,
 };
 
 /** A signed customer token (HS256, the app's secret). */
@@ -132,7 +145,12 @@ export function apiClient(baseUrl: string, token?: string) {
   return async function request<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string>; token?: string | null } = {},
+    options: {
+      body?: unknown;
+      rawBody?: string | Uint8Array;
+      headers?: Record<string, string>;
+      token?: string | null;
+    } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const bearer = options.token === undefined ? token : options.token;
@@ -142,7 +160,12 @@ export function apiClient(baseUrl: string, token?: string) {
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     const res = await fetch(baseUrl + path, { method, headers, body });
     const text = await res.text();
-    return { status: res.status, contentType: res.headers.get('content-type'), headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      headers: res.headers,
+      body: text ? JSON.parse(text) : undefined,
+    };
   };
 }
 
@@ -150,9 +173,17 @@ export type Api = ReturnType<typeof apiClient>;
 
 /** Creates a chatbot for the token's customer and returns it. */
 export async function createChatbot(api: Api, body: Record<string, unknown> = {}) {
-  const res = await api('POST', '/chatbots', { body: { name: 'Support bot', systemPrompt: 'You are a helpful bot.', ...body } });
+  const res = await api('POST', '/chatbots', {
+    body: { name: 'Support bot', systemPrompt: 'You are a helpful bot.', ...body },
+  });
   if (res.status !== 201) throw new Error(`create chatbot: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.data as { id: string; name: string; systemPrompt: string; model: string | null; temperature: number | null };
+  return res.body.data as {
+    id: string;
+    name: string;
+    systemPrompt: string;
+    model: string | null;
+    temperature: number | null;
+  };
 }
 
 export interface ReceivedEvent {
@@ -171,7 +202,11 @@ export interface TestSocket {
 
 /** A real socket.io-client on `/messages`, recording every event it receives. */
 export async function connectSocket(baseUrl: string, token: string | undefined): Promise<TestSocket> {
-  const socket = io(`${baseUrl}/messages`, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false });
+  const socket = io(`${baseUrl}/messages`, {
+    auth: token === undefined ? {} : { token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   const events: ReceivedEvent[] = [];
   socket.onAny((event, payload) => events.push({ event, payload, at: Date.now() }));
   await new Promise<void>((resolve, reject) => {
@@ -188,7 +223,11 @@ export async function connectSocket(baseUrl: string, token: string | undefined):
 }
 
 /** Polls until `probe` returns something truthy (or a promise of it). */
-export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -208,7 +247,11 @@ export interface Scenario {
 }
 
 /** The usual setup of a flow suite: a fake LLM, the app talking to it, a customer and a chatbot. */
-export async function startScenario(label: string, env: Record<string, string> = {}, chatbot: Record<string, unknown> = {}): Promise<Scenario> {
+export async function startScenario(
+  label: string,
+  env: Record<string, string> = {},
+  chatbot: Record<string, unknown> = {},
+): Promise<Scenario> {
   const llm = await startFakeLlm();
   const app = await startTestApp({ OPENAI_BASE_URL: llm.url, ...env });
   const token = tokenFor(`${label}-${randomUUID()}`);
@@ -228,4 +271,7 @@ export async function startScenario(label: string, env: Record<string, string> =
 }
 
 /** A message as socket events carry it: the API's shape with the Temporal UI's addresses null (ops only). */
-export const onSocket = <T extends { links?: Record<string, unknown> }>(dto: T): T => ({ ...dto, links: withoutFlowLinks({ links: dto.links }).links });
+export const onSocket = <T extends { links?: Record<string, unknown> }>(dto: T): T => ({
+  ...dto,
+  links: withoutFlowLinks({ links: dto.links }).links,
+});

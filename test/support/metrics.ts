@@ -13,7 +13,10 @@ export function parseMetrics(text: string): Map<string, number> {
 
 /** The key of one series in `parseMetrics`' map. */
 export const metricKey = (name: string, labels: Record<string, string> = {}) =>
-  `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(',')}}`;
+  `${name}{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort()
+    .join(',')}}`;
 
 /** One series of an app's /metrics now (0 while it has no value yet). */
 export async function metricValue(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {

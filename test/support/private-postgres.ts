@@ -18,8 +18,9 @@ function binDir(): string {
   const override = process.env.TEST_PG_BIN_DIR;
   if (override) return override;
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error('No PostgreSQL server binaries in /usr/lib/postgresql (set TEST_PG_BIN_DIR)');
-  return join('/usr/lib/postgresql', versions[0]!, 'bin');
+  if (versions.length === 0)
+    throw new Error('No PostgreSQL server binaries in /usr/lib/postgresql (set TEST_PG_BIN_DIR)');
+  return join('/usr/lib/postgresql', versions[0], 'bin');
 }
 
 /**
@@ -33,7 +34,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), -1);
   const run = (tool: string, args: string[]) => {
-    const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+    const [cmd, argv] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+      : [join(bin, tool), args];
     execFileSync(cmd, argv, { stdio: 'ignore' });
   };
   const data = join(dir, 'data');

@@ -21,8 +21,15 @@ export async function startWebhookReceiver(secret: string) {
     const timestamp = String(req.headers['x-webhook-timestamp'] ?? '');
     const signature = String(req.headers['x-webhook-signature'] ?? '');
     const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${raw}`).digest('hex')}`;
-    const verified = signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-    received.push({ id: String(req.headers['x-webhook-id'] ?? ''), timestamp, signature, body: JSON.parse(raw), verified });
+    const verified =
+      signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+    received.push({
+      id: String(req.headers['x-webhook-id'] ?? ''),
+      timestamp,
+      signature,
+      body: JSON.parse(raw),
+      verified,
+    });
     res.writeHead(answers.shift() ?? 200).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { connectSocket, settledHistory, startScenario, waitFor, type Scenario, type TestSocket } from '../support/harness.js';
+import {
+  connectSocket,
+  settledHistory,
+  startScenario,
+  waitFor,
+  type Scenario,
+  type TestSocket,
+} from '../support/harness.js';
 
 /**
  * What ops do in the Temporal Web UI, in a real browser (Debian's chromium, driven by
@@ -30,7 +37,9 @@ afterAll(async () => {
 });
 
 async function send(externalUserId: string, content: string, conversationId?: string) {
-  const res = await scenario.api('POST', '/messages/send', { body: { chatbotId: scenario.chatbotId, externalUserId, content, channel: 'WIDGET', conversationId } });
+  const res = await scenario.api('POST', '/messages/send', {
+    body: { chatbotId: scenario.chatbotId, externalUserId, content, channel: 'WIDGET', conversationId },
+  });
   expect(res.status).toBe(202);
   return res.body.data as { message: any; conversation: any };
 }
@@ -50,7 +59,13 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
     const conversation = first.conversation;
     const failing = first.message;
     const [, failed] = await settledHistory(api, conversation.id, 2);
-    expect(failed).toMatchObject({ role: 'ASSISTANT', seq: 2, content: '', deliveryStatus: 'FAILED', metadata: { error: { type: 'LlmRejected' } } });
+    expect(failed).toMatchObject({
+      role: 'ASSISTANT',
+      seq: 2,
+      content: '',
+      deliveryStatus: 'FAILED',
+      metadata: { error: { type: 'LlmRejected' } },
+    });
     expect(failed.links).toEqual(failing.links); // a reply links to the flow of the message it answers
     const second = (await send('ops-a', 'and this one', conversation.id)).message;
     await settledHistory(api, conversation.id, 4);
@@ -61,11 +76,15 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
 
     // Visibility is eventually consistent: open the list once the server's index has both flows.
     const query = `ConversationId="${conversation.id}"`;
-    await waitFor(async () => {
-      let count = 0;
-      for await (const _ of app.deps.client.workflow.list({ query })) count++;
-      return count === 2;
-    }, 15_000, 'both flows of the conversation in visibility');
+    await waitFor(
+      async () => {
+        let count = 0;
+        for await (const _ of app.deps.client.workflow.list({ query })) count++;
+        return count === 2;
+      },
+      15_000,
+      'both flows of the conversation in visibility',
+    );
 
     await page.goto(conversation.links.flows, { waitUntil: 'load' });
     const wanted = [`message-${failing.id}`, `message-${second.id}`];
@@ -74,7 +93,10 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
 
     // The failed flow's page: its failure (type and reason), the route decided, the LLM step's attempts.
     await page.goto(failing.links.flow, { waitUntil: 'load' });
-    await page.getByText(/^failed$/i).first().waitFor();
+    await page
+      .getByText(/^failed$/i)
+      .first()
+      .waitFor();
     await page.getByText('"ReplyFailed"').first().waitFor();
     await page.getByText('Reply failed (LlmRejected): LLM rejected the request (400)').first().waitFor();
     await page.getByText('"responder": "LLM"').first().waitFor();
@@ -86,16 +108,35 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Reset Workflow' }); // the open one (the page keeps others hidden)
     await dialog.getByTestId('workflow-reset-event-id-select-button').click();
-    await dialog.getByRole('option', { name: /WorkflowTaskCompleted/ }).first().click();
+    await dialog
+      .getByRole('option', { name: /WorkflowTaskCompleted/ })
+      .first()
+      .click();
     await dialog.getByTestId('reset-reason').fill('ops: the LLM is back');
     await dialog.getByTestId('confirm-modal-button').click();
 
     // The reply is generated again into the same message: same id and seq, FAILED -> PENDING -> SENT.
-    const refilled = await socket.waitFor((e) => e.event === 'message' && e.payload.id === failed.id && e.payload.content !== '');
-    expect(refilled.payload).toMatchObject({ id: failed.id, seq: 2, role: 'ASSISTANT', content: 'Echo: please answer me', links: { flow: null } });
-    await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === failed.id && e.payload.status === 'SENT');
+    const refilled = await socket.waitFor(
+      (e) => e.event === 'message' && e.payload.id === failed.id && e.payload.content !== '',
+    );
+    expect(refilled.payload).toMatchObject({
+      id: failed.id,
+      seq: 2,
+      role: 'ASSISTANT',
+      content: 'Echo: please answer me',
+      links: { flow: null },
+    });
+    await socket.waitFor(
+      (e) => e.event === 'message:status' && e.payload.messageId === failed.id && e.payload.status === 'SENT',
+    );
     const stored = (await api('GET', `/messages/${failed.id}`)).body.data;
-    expect(stored).toMatchObject({ id: failed.id, seq: 2, content: 'Echo: please answer me', deliveryStatus: 'SENT', links: failing.links });
+    expect(stored).toMatchObject({
+      id: failed.id,
+      seq: 2,
+      content: 'Echo: please answer me',
+      deliveryStatus: 'SENT',
+      links: failing.links,
+    });
     expect((await settledHistory(api, conversation.id, 4)).map((m) => [m.seq, m.role, m.deliveryStatus])).toEqual([
       [1, 'USER', 'SENT'],
       [2, 'ASSISTANT', 'SENT'],
@@ -107,8 +148,16 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
     // marks the end: nothing of the reply can still be on its way).
     await socket.emitWithAck('message:read', { messageId: failing.id });
     await socket.waitFor((e) => e.event === 'message:status' && e.payload.messageId === failing.id);
-    const ofReply = socket.events.filter((e) => (e.event === 'message' && e.payload.id === failed.id) || (e.event === 'message:status' && e.payload.messageId === failed.id));
-    expect(ofReply.map((e) => (e.event === 'message' ? ['message', e.payload.content, e.payload.deliveryStatus] : ['status', e.payload.status]))).toEqual([
+    const ofReply = socket.events.filter(
+      (e) =>
+        (e.event === 'message' && e.payload.id === failed.id) ||
+        (e.event === 'message:status' && e.payload.messageId === failed.id),
+    );
+    expect(
+      ofReply.map((e) =>
+        e.event === 'message' ? ['message', e.payload.content, e.payload.deliveryStatus] : ['status', e.payload.status],
+      ),
+    ).toEqual([
       ['status', 'PENDING'],
       ['message', 'Echo: please answer me', 'PENDING'],
       ['status', 'SENT'],
@@ -117,6 +166,9 @@ describe('ops find, read and reset a flow in the Temporal Web UI', () => {
     // The same link now opens the new run, completed.
     expect((await app.deps.client.workflow.getHandle(`message-${failing.id}`).describe()).runId).not.toBe(failedRunId);
     await page.goto(failing.links.flow, { waitUntil: 'load' });
-    await page.getByText(/^completed$/i).first().waitFor();
+    await page
+      .getByText(/^completed$/i)
+      .first()
+      .waitFor();
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { RE2JS } from 're2js';
 import { matchRule, ruleSchema, rulesSchema, type Rule } from '../../src/modules/routing/rules.js';
 
-const keyword = (value: string, text = `about ${value}`): Rule => ({ match: { type: 'keyword', value }, action: { type: 'reply', text } });
+const keyword = (value: string, text = `about ${value}`): Rule => ({
+  match: { type: 'keyword', value },
+  action: { type: 'reply', text },
+});
 const regex = (value: string): Rule => ({ match: { type: 'regex', value }, action: { type: 'handoff' } });
 
 /** The issues a client would see in problem+json: path and message only. */
@@ -93,28 +96,94 @@ describe('rulesSchema', () => {
       { match: { type: 'regex', value: '^\\p{L}+$' }, action: { type: 'handoff' } },
     ];
     const parsed = rulesSchema.parse(input);
-    expect(parsed[0]!.match.value).toBe('opening hours');
+    expect(parsed[0].match.value).toBe('opening hours');
     expect(parsed.slice(1)).toEqual(input.slice(1));
   });
 
   const valid = keyword('price');
   const cases: [string, unknown, { path: (string | number)[]; message: string }][] = [
-    ['a non-compiling regex', regex('(unclosed'), { path: [2, 'match', 'value'], message: 'the pattern does not compile: Unterminated group' }],
-    ['an invalid escape in u mode', regex('\\-'), { path: [2, 'match', 'value'], message: 'the pattern does not compile: Invalid escape' }],
-    ['a nested quantifier', regex('(a+)+$'), { path: [2, 'match', 'value'], message: 'the pattern can backtrack catastrophically (ReDoS): rewrite it without nested quantifiers' }],
-    ['overlapping nested quantifiers', regex('(x+x+)+y'), { path: [2, 'match', 'value'], message: 'the pattern can backtrack catastrophically (ReDoS): rewrite it without nested quantifiers' }],
-    ['too many quantifiers', regex('a?'.repeat(26)), { path: [2, 'match', 'value'], message: 'the pattern has too many quantifiers: use at most 25' }],
-    ['a backreference', regex('(a)\\1'), { path: [2, 'match', 'value'], message: 'the pattern uses syntax that is not supported (backreferences, lookahead, lookbehind, \\u escapes): invalid escape sequence: `\\1`' }],
-    ['a lookahead', regex('a(?=b)'), { path: [2, 'match', 'value'], message: 'the pattern uses syntax that is not supported (backreferences, lookahead, lookbehind, \\u escapes): invalid or unsupported Perl syntax: `(?=`' }],
+    [
+      'a non-compiling regex',
+      regex('(unclosed'),
+      { path: [2, 'match', 'value'], message: 'the pattern does not compile: Unterminated group' },
+    ],
+    [
+      'an invalid escape in u mode',
+      regex('\\-'),
+      { path: [2, 'match', 'value'], message: 'the pattern does not compile: Invalid escape' },
+    ],
+    [
+      'a nested quantifier',
+      regex('(a+)+$'),
+      {
+        path: [2, 'match', 'value'],
+        message: 'the pattern can backtrack catastrophically (ReDoS): rewrite it without nested quantifiers',
+      },
+    ],
+    [
+      'overlapping nested quantifiers',
+      regex('(x+x+)+y'),
+      {
+        path: [2, 'match', 'value'],
+        message: 'the pattern can backtrack catastrophically (ReDoS): rewrite it without nested quantifiers',
+      },
+    ],
+    [
+      'too many quantifiers',
+      regex('a?'.repeat(26)),
+      { path: [2, 'match', 'value'], message: 'the pattern has too many quantifiers: use at most 25' },
+    ],
+    [
+      'a backreference',
+      regex('(a)\\1'),
+      {
+        path: [2, 'match', 'value'],
+        message:
+          'the pattern uses syntax that is not supported (backreferences, lookahead, lookbehind, \\u escapes): invalid escape sequence: `\\1`',
+      },
+    ],
+    [
+      'a lookahead',
+      regex('a(?=b)'),
+      {
+        path: [2, 'match', 'value'],
+        message:
+          'the pattern uses syntax that is not supported (backreferences, lookahead, lookbehind, \\u escapes): invalid or unsupported Perl syntax: `(?=`',
+      },
+    ],
     ['an empty keyword', keyword('   '), { path: [2, 'match', 'value'], message: 'must not be empty' }],
-    ['a keyword too long', keyword('x'.repeat(501)), { path: [2, 'match', 'value'], message: 'must be at most 500 characters' }],
-    ['a NUL in a keyword', keyword('a\u0000b', 'hello'), { path: [2, 'match', 'value'], message: 'must be valid Unicode text without NUL characters' }],
+    [
+      'a keyword too long',
+      keyword('x'.repeat(501)),
+      { path: [2, 'match', 'value'], message: 'must be at most 500 characters' },
+    ],
+    [
+      'a NUL in a keyword',
+      keyword('a\u0000b', 'hello'),
+      { path: [2, 'match', 'value'], message: 'must be valid Unicode text without NUL characters' },
+    ],
     ['a blank reply', keyword('price', ' \n'), { path: [2, 'action', 'text'], message: 'must not be blank' }],
-    ['a reply too long', keyword('price', 'x'.repeat(8001)), { path: [2, 'action', 'text'], message: 'must be at most 8000 characters' }],
+    [
+      'a reply too long',
+      keyword('price', 'x'.repeat(8001)),
+      { path: [2, 'action', 'text'], message: 'must be at most 8000 characters' },
+    ],
     ['an unknown key on the rule', { ...valid, priority: 1 }, { path: [2], message: 'Unrecognized key: "priority"' }],
-    ['an unknown key on the match', { ...valid, match: { type: 'keyword', value: 'x', flags: 'g' } }, { path: [2, 'match'], message: 'Unrecognized key: "flags"' }],
-    ['an unknown key on the action', { ...valid, action: { type: 'handoff', to: 'bob' } }, { path: [2, 'action'], message: 'Unrecognized key: "to"' }],
-    ['an unknown match type', { ...valid, match: { type: 'glob', value: 'x' } }, { path: [2, 'match', 'type'], message: "Invalid discriminator value. Expected 'keyword' | 'regex'" }],
+    [
+      'an unknown key on the match',
+      { ...valid, match: { type: 'keyword', value: 'x', flags: 'g' } },
+      { path: [2, 'match'], message: 'Unrecognized key: "flags"' },
+    ],
+    [
+      'an unknown key on the action',
+      { ...valid, action: { type: 'handoff', to: 'bob' } },
+      { path: [2, 'action'], message: 'Unrecognized key: "to"' },
+    ],
+    [
+      'an unknown match type',
+      { ...valid, match: { type: 'glob', value: 'x' } },
+      { path: [2, 'match', 'type'], message: "Invalid discriminator value. Expected 'keyword' | 'regex'" },
+    ],
   ];
   it.each(cases)('rejects %s with its exact path and message', (_, rule, issue) => {
     expect(issuesOf([valid, valid, rule])).toEqual([issue]);

@@ -6,13 +6,23 @@ describe('Temporal UI links', () => {
 
   it('address a message’s flow and a conversation’s filtered list, escaped', () => {
     expect(links.flow('6f1c')).toBe('http://ui.example:8080/namespaces/prod%20ns/workflows/message-6f1c');
-    expect(links.flows('9a2b')).toBe('http://ui.example:8080/namespaces/prod%20ns/workflows?query=ConversationId%3D%229a2b%22');
+    expect(links.flows('9a2b')).toBe(
+      'http://ui.example:8080/namespaces/prod%20ns/workflows?query=ConversationId%3D%229a2b%22',
+    );
     expect(createFlowLinks(undefined, 'default').flow('6f1c')).toBeNull();
   });
 
   it('are left out for end users everywhere in a body, except inside the metadata a client wrote', () => {
-    const message = { id: 'm', seq: 1, metadata: { links: { flow: 'the client’s own' } }, links: { flow: links.flow('m') } };
-    const body = { message: 'ok', data: { message, conversation: { id: 'c', links: { flows: links.flows('c') } }, list: [message] } };
+    const message = {
+      id: 'm',
+      seq: 1,
+      metadata: { links: { flow: 'the client’s own' } },
+      links: { flow: links.flow('m') },
+    };
+    const body = {
+      message: 'ok',
+      data: { message, conversation: { id: 'c', links: { flows: links.flows('c') } }, list: [message] },
+    };
     expect(withoutFlowLinks(body)).toEqual({
       message: 'ok',
       data: {

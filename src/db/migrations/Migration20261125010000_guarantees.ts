@@ -5,10 +5,16 @@ export class Migration20261125010000_guarantees extends Migration {
   override up(): void {
     // flow_started_at: the flow picked the message up (the outbox sweeper starts those still null).
     // flow_done_at: its reply is delivered or failed; the next message of the conversation may go.
-    this.addSql(`alter table message add column flow_started_at timestamptz null, add column flow_done_at timestamptz null;`);
+    this.addSql(
+      `alter table message add column flow_started_at timestamptz null, add column flow_done_at timestamptz null;`,
+    );
     this.addSql(`update message set flow_started_at = created_at, flow_done_at = created_at where role = 'USER';`);
-    this.addSql(`create index message_flow_unstarted_index on message (created_at) where role = 'USER' and flow_started_at is null;`);
-    this.addSql(`create index message_flow_undone_index on message (conversation_id, seq) where role = 'USER' and flow_done_at is null;`);
+    this.addSql(
+      `create index message_flow_unstarted_index on message (created_at) where role = 'USER' and flow_started_at is null;`,
+    );
+    this.addSql(
+      `create index message_flow_undone_index on message (conversation_id, seq) where role = 'USER' and flow_done_at is null;`,
+    );
 
     this.addSql(`
       create table idempotency_key (

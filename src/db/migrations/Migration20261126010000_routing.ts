@@ -15,9 +15,15 @@ export class Migration20261126010000_routing extends Migration {
     // Agents' messages take turns like users' (delivered in order, through the outbox): the
     // partial indexes of the turn queries cover both roles.
     this.addSql(`drop index message_flow_unstarted_index;`);
-    this.addSql(`create index message_flow_unstarted_index on message (created_at) where role in ('USER', 'AGENT') and flow_started_at is null;`);
+    this.addSql(
+      `create index message_flow_unstarted_index on message (created_at) where role in ('USER', 'AGENT') and flow_started_at is null;`,
+    );
     this.addSql(`drop index message_flow_undone_index;`);
-    this.addSql(`create index message_flow_undone_index on message (conversation_id, seq) where role in ('USER', 'AGENT') and flow_done_at is null;`);
-    this.addSql(`create index conversation_chatbot_activity_idx on conversation (chatbot_id, (coalesce(last_message_at, created_at)) desc, id desc);`);
+    this.addSql(
+      `create index message_flow_undone_index on message (conversation_id, seq) where role in ('USER', 'AGENT') and flow_done_at is null;`,
+    );
+    this.addSql(
+      `create index conversation_chatbot_activity_idx on conversation (chatbot_id, (coalesce(last_message_at, created_at)) desc, id desc);`,
+    );
   }
 }

@@ -9,8 +9,12 @@ export class Migration20261126030000_whatsapp extends Migration {
   override up(): void {
     this.addSql(`alter table chatbot add column whatsapp jsonb null;`);
     this.addSql(`alter table message add column external_id varchar(255) null;`);
-    this.addSql(`create unique index message_external_id_unique on message (external_id) where external_id is not null;`);
+    this.addSql(
+      `create unique index message_external_id_unique on message (external_id) where external_id is not null;`,
+    );
     this.addSql(`alter table conversation add column last_inbound_at timestamptz null;`);
-    this.addSql(`update conversation c set last_inbound_at = (select max(m.created_at) from message m where m.conversation_id = c.id and m.role = 'USER');`);
+    this.addSql(
+      `update conversation c set last_inbound_at = (select max(m.created_at) from message m where m.conversation_id = c.id and m.role = 'USER');`,
+    );
   }
 }

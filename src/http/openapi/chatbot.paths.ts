@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } from '../../modules/chatbots/chatbot.schemas.js';
+import {
+  createChatbotSchema,
+  listChatbotsQuerySchema,
+  updateChatbotSchema,
+} from '../../modules/chatbots/chatbot.schemas.js';
 import { uuidParam } from '../validate.js';
 import { chatbotSchema, pageMetaSchema } from './resource.schemas.js';
 import { CUSTOMER, CUSTOMER_ONLY, WITH_BODY, json, jsonBody, problems } from './responses.js';
@@ -25,7 +29,10 @@ export const chatbotPaths: ZodOpenApiPathsObject = {
       summary: 'List the caller’s chatbots, oldest first, in numbered pages',
       security: CUSTOMER,
       requestParams: { query: listChatbotsQuerySchema },
-      responses: { '200': json('A page of chatbots', z.strictObject({ data: z.array(chatbotSchema), meta: pageMetaSchema })), ...problems([...CUSTOMER_ONLY, 400]) },
+      responses: {
+        '200': json('A page of chatbots', z.strictObject({ data: z.array(chatbotSchema), meta: pageMetaSchema })),
+        ...problems([...CUSTOMER_ONLY, 400]),
+      },
     },
   },
   '/chatbots/{id}': {

@@ -5,7 +5,16 @@ import { listConversationsQuerySchema } from '../../modules/conversations/conver
 import { agentMessageSchema } from '../../modules/messages/message.schemas.js';
 import { uuidParam } from '../validate.js';
 import { conversationSchema, messageSchema } from './resource.schemas.js';
-import { AUTHED, CUSTOMER, CUSTOMER_ONLY, CUSTOMER_OR_WIDGET, WITH_BODY, json, jsonBody, problems } from './responses.js';
+import {
+  AUTHED,
+  CUSTOMER,
+  CUSTOMER_ONLY,
+  CUSTOMER_OR_WIDGET,
+  WITH_BODY,
+  json,
+  jsonBody,
+  problems,
+} from './responses.js';
 
 const one = z.strictObject({ data: conversationSchema });
 const tags = ['Conversations'];
@@ -16,13 +25,16 @@ function statusChange(action: 'handoff' | 'resume' | 'close', summary: string): 
     tags,
     operationId: `${action}Conversation`,
     summary,
-    description: 'A repeat of the current status is a 200 no-op without a second event. Emits `conversation:status` on a change.',
+    description:
+      'A repeat of the current status is a 200 no-op without a second event. Emits `conversation:status` on a change.',
     security: CUSTOMER,
     requestParams: { path: uuidParam },
     requestBody: jsonBody(conversationReasonSchema, false),
     responses: {
       '200': json('The conversation', one),
-      ...problems([...CUSTOMER_ONLY, ...WITH_BODY, 404, 409], { 409: 'The conversation’s status does not allow this change (e.g. resuming a closed conversation).' }),
+      ...problems([...CUSTOMER_ONLY, ...WITH_BODY, 404, 409], {
+        409: 'The conversation’s status does not allow this change (e.g. resuming a closed conversation).',
+      }),
     },
   };
 }
@@ -39,7 +51,13 @@ export const conversationPaths: ZodOpenApiPathsObject = {
       security: CUSTOMER_OR_WIDGET,
       requestParams: { query: listConversationsQuerySchema },
       responses: {
-        '200': json('A page of conversations', z.strictObject({ data: z.array(conversationSchema), meta: z.strictObject({ limit: z.number().int(), nextCursor: z.string().nullable() }) })),
+        '200': json(
+          'A page of conversations',
+          z.strictObject({
+            data: z.array(conversationSchema),
+            meta: z.strictObject({ limit: z.number().int(), nextCursor: z.string().nullable() }),
+          }),
+        ),
         ...problems([...AUTHED, 400, 404], { 404: 'A widget token asked for another chatbot or end user.' }),
       },
     },
@@ -59,12 +77,19 @@ export const conversationPaths: ZodOpenApiPathsObject = {
       tags,
       operationId: 'sendAgentMessage',
       summary: 'Send an agent’s message into the conversation',
-      description: 'Saved as role AGENT, PENDING, with the next seq; delivered in its turn by the same durable flow as a reply.',
+      description:
+        'Saved as role AGENT, PENDING, with the next seq; delivered in its turn by the same durable flow as a reply.',
       security: CUSTOMER,
       requestParams: { path: uuidParam },
       requestBody: jsonBody(agentMessageSchema),
       responses: {
-        '202': json('Accepted for delivery', z.strictObject({ message: z.literal('Message accepted for delivery'), data: z.strictObject({ message: messageSchema }) })),
+        '202': json(
+          'Accepted for delivery',
+          z.strictObject({
+            message: z.literal('Message accepted for delivery'),
+            data: z.strictObject({ message: messageSchema }),
+          }),
+        ),
         ...problems([...CUSTOMER_ONLY, ...WITH_BODY, 404, 409, 429], { 409: 'The conversation is CLOSED.' }),
       },
     },

@@ -1,7 +1,14 @@
 import { createReadStream } from 'node:fs';
 import Router from '@koa/router';
 import { notFound } from '../../errors.js';
-import { DOCS_INIT_FILE, DOCS_INIT_SCRIPT, DOCS_PAGE, SWAGGER_UI_FILES, docsAssetParamSchema, swaggerUiPath } from './docs-assets.js';
+import {
+  DOCS_INIT_FILE,
+  DOCS_INIT_SCRIPT,
+  DOCS_PAGE,
+  SWAGGER_UI_FILES,
+  docsAssetParamSchema,
+  swaggerUiPath,
+} from './docs-assets.js';
 import { buildOpenApiDocument } from './document.js';
 
 /**

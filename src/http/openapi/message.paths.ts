@@ -1,9 +1,23 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { conversationParamSchema, historyQuerySchema, idempotencyHeaderSchema, sendMessageSchema } from '../../modules/messages/message.schemas.js';
+import {
+  conversationParamSchema,
+  historyQuerySchema,
+  idempotencyHeaderSchema,
+  sendMessageSchema,
+} from '../../modules/messages/message.schemas.js';
 import { uuidParam } from '../validate.js';
 import { conversationSchema, messageSchema, pageMetaSchema, seqCursorMetaSchema } from './resource.schemas.js';
-import { AUTHED, CUSTOMER, CUSTOMER_ONLY, CUSTOMER_OR_WIDGET, WITH_BODY, json, jsonBody, problems } from './responses.js';
+import {
+  AUTHED,
+  CUSTOMER,
+  CUSTOMER_ONLY,
+  CUSTOMER_OR_WIDGET,
+  WITH_BODY,
+  json,
+  jsonBody,
+  problems,
+} from './responses.js';
 
 const tags = ['Messages'];
 
@@ -17,10 +31,16 @@ export const retryAcceptedSchema = z.strictObject({
   data: z.strictObject({ message: messageSchema, reply: messageSchema }),
 });
 
-export const historySchema = z.strictObject({ data: z.array(messageSchema), meta: z.union([pageMetaSchema, seqCursorMetaSchema]) });
+export const historySchema = z.strictObject({
+  data: z.array(messageSchema),
+  meta: z.union([pageMetaSchema, seqCursorMetaSchema]),
+});
 
 const replayedHeader = z.object({
-  'Idempotent-Replayed': z.literal('true').optional().meta({ description: 'Present when this is the original 202 answered again for a repeated Idempotency-Key.' }),
+  'Idempotent-Replayed': z
+    .literal('true')
+    .optional()
+    .meta({ description: 'Present when this is the original 202 answered again for a repeated Idempotency-Key.' }),
 });
 
 /** /messages: sending (customer and widget tokens), the history reads, and retrying a failed reply. */
@@ -63,7 +83,10 @@ export const messagePaths: ZodOpenApiPathsObject = {
       summary: 'Read a message',
       security: CUSTOMER_OR_WIDGET,
       requestParams: { path: uuidParam },
-      responses: { '200': json('The message', z.strictObject({ data: messageSchema })), ...problems([...AUTHED, 400, 404]) },
+      responses: {
+        '200': json('The message', z.strictObject({ data: messageSchema })),
+        ...problems([...AUTHED, 400, 404]),
+      },
     },
   },
   '/messages/{id}/retry': {
@@ -71,7 +94,8 @@ export const messagePaths: ZodOpenApiPathsObject = {
       tags,
       operationId: 'retryMessage',
       summary: 'Answer again a user message whose reply FAILED',
-      description: 'A new run of the message’s flow answers again into the same reply (same id and seq): FAILED -> PENDING, emitted like any change.',
+      description:
+        'A new run of the message’s flow answers again into the same reply (same id and seq): FAILED -> PENDING, emitted like any change.',
       security: CUSTOMER,
       requestParams: { path: uuidParam },
       responses: {

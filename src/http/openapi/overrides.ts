@@ -1,7 +1,11 @@
 import type { CreateDocumentOptions } from 'zod-openapi';
 
 type Override = NonNullable<CreateDocumentOptions['override']>;
-type Def = { type: string; out?: { _zod: { def: { type: string } } } & { minValue?: number | null; maxValue?: number | null; isInt?: boolean }; defaultValue?: unknown };
+type Def = {
+  type: string;
+  out?: { _zod: { def: { type: string } } } & { minValue?: number | null; maxValue?: number | null; isInt?: boolean };
+  defaultValue?: unknown;
+};
 
 /**
  * How the document shows what zod renders poorly as input: a query integer (validate.ts

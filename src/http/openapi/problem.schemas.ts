@@ -16,8 +16,15 @@ export const problemSchema = z
 
 /** GET /health/ready when not ready: the problem plus the state of each check. */
 export const readinessProblemSchema = problemSchema
-  .extend({ checks: z.record(z.string(), z.string()).meta({ description: '`ok`, `down`, `timeout`, `connecting`, `starting`, or the worker’s state' }) })
+  .extend({
+    checks: z
+      .record(z.string(), z.string())
+      .meta({ description: '`ok`, `down`, `timeout`, `connecting`, `starting`, or the worker’s state' }),
+  })
   .meta({ id: 'ReadinessProblem' });
 
 /** `Retry-After` on 503 and 429: whole seconds to wait before retrying. */
-export const retryAfterHeaderSchema = z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait before retrying.', example: '5' });
+export const retryAfterHeaderSchema = z
+  .string()
+  .regex(/^\d+$/)
+  .meta({ description: 'Seconds to wait before retrying.', example: '5' });

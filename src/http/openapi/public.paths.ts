@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { whatsAppPayloadSchema } from '../../modules/whatsapp/whatsapp-inbound.js';
-import { whatsAppChatbotParamSchema, whatsAppHandshakeQuerySchema } from '../../modules/whatsapp/whatsapp-webhook.schemas.js';
+import {
+  whatsAppChatbotParamSchema,
+  whatsAppHandshakeQuerySchema,
+} from '../../modules/whatsapp/whatsapp-webhook.schemas.js';
 import { docsAssetParamSchema } from './docs-assets.js';
 import { readinessProblemSchema, retryAfterHeaderSchema } from './problem.schemas.js';
 import { PUBLIC, WITH_BODY, json, problems } from './responses.js';
 
 const signatureHeader = z.object({
-  'X-Hub-Signature-256': z.string().meta({ description: '`sha256=<hex HMAC-SHA256(app secret, raw body)>`, as Meta signs it.', example: 'sha256=…' }),
+  'X-Hub-Signature-256': z
+    .string()
+    .meta({ description: '`sha256=<hex HMAC-SHA256(app secret, raw body)>`, as Meta signs it.', example: 'sha256=…' }),
 });
 
 /** What needs no token: health and metrics, Meta's signed webhooks, and this documentation. */
@@ -28,7 +33,10 @@ export const publicPaths: ZodOpenApiPathsObject = {
       summary: 'Readiness: database, Temporal, Redis (when configured) and the worker answer',
       security: PUBLIC,
       responses: {
-        '200': json('Ready', z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.literal('ok')) })),
+        '200': json(
+          'Ready',
+          z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.literal('ok')) }),
+        ),
         '503': {
           description: 'Not ready: `detail` names the failing parts, `checks` says how each is.',
           content: { 'application/problem+json': { schema: readinessProblemSchema } },
@@ -45,7 +53,10 @@ export const publicPaths: ZodOpenApiPathsObject = {
       summary: 'Prometheus metrics of this process (and of its Temporal worker, when it runs one)',
       description: 'Public like the health checks: no tenant’s ids or data.',
       security: PUBLIC,
-      responses: { '200': { description: 'The Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...problems([]) },
+      responses: {
+        '200': { description: 'The Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+        ...problems([]),
+      },
     },
   },
   '/webhooks/whatsapp/{chatbotId}': {
@@ -53,25 +64,33 @@ export const publicPaths: ZodOpenApiPathsObject = {
       tags: ['WhatsApp'],
       operationId: 'whatsAppHandshake',
       summary: 'Meta’s verification handshake',
-      description: 'Answers `hub.challenge` when `hub.mode` is `subscribe` and `hub.verify_token` is the chatbot’s verify token.',
+      description:
+        'Answers `hub.challenge` when `hub.mode` is `subscribe` and `hub.verify_token` is the chatbot’s verify token.',
       security: PUBLIC,
       requestParams: { path: whatsAppChatbotParamSchema, query: whatsAppHandshakeQuerySchema },
       responses: {
         '200': { description: 'The challenge, echoed', content: { 'text/plain': { schema: z.string() } } },
-        ...problems([400, 403, 404, 503], { 403: 'The verify token does not match.', 404: 'Unknown chatbot, or one without WhatsApp settings.' }),
+        ...problems([400, 403, 404, 503], {
+          403: 'The verify token does not match.',
+          404: 'Unknown chatbot, or one without WhatsApp settings.',
+        }),
       },
     },
     post: {
       tags: ['WhatsApp'],
       operationId: 'whatsAppNotification',
       summary: 'Meta’s notifications: inbound messages and delivery statuses',
-      description: 'Accepted only with a valid `X-Hub-Signature-256` over the raw body; nothing is stored otherwise. Repeats are dropped by WhatsApp message id.',
+      description:
+        'Accepted only with a valid `X-Hub-Signature-256` over the raw body; nothing is stored otherwise. Repeats are dropped by WhatsApp message id.',
       security: PUBLIC,
       requestParams: { path: whatsAppChatbotParamSchema, header: signatureHeader },
       requestBody: { required: true, content: { 'application/json': { schema: whatsAppPayloadSchema } } },
       responses: {
         '200': json('Received', z.strictObject({ received: z.literal(true) })),
-        ...problems([...WITH_BODY, 401, 404, 503], { 401: 'Missing or invalid X-Hub-Signature-256.', 404: 'Unknown chatbot, or one without WhatsApp settings.' }),
+        ...problems([...WITH_BODY, 401, 404, 503], {
+          401: 'Missing or invalid X-Hub-Signature-256.',
+          404: 'Unknown chatbot, or one without WhatsApp settings.',
+        }),
       },
     },
   },
@@ -81,7 +100,13 @@ export const publicPaths: ZodOpenApiPathsObject = {
       operationId: 'openApiDocument',
       summary: 'This OpenAPI 3.1 document',
       security: PUBLIC,
-      responses: { '200': { description: 'The document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } }, ...problems([]) },
+      responses: {
+        '200': {
+          description: 'The document',
+          content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...problems([]),
+      },
     },
   },
   '/docs': {
@@ -90,7 +115,10 @@ export const publicPaths: ZodOpenApiPathsObject = {
       operationId: 'docsPage',
       summary: 'This document in Swagger UI',
       security: PUBLIC,
-      responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } }, ...problems([]) },
+      responses: {
+        '200': { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } },
+        ...problems([]),
+      },
     },
   },
   '/docs/{asset}': {
@@ -103,7 +131,11 @@ export const publicPaths: ZodOpenApiPathsObject = {
       responses: {
         '200': {
           description: 'The file',
-          content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() }, 'image/png': { schema: z.string().meta({ contentMediaType: 'image/png' }) } },
+          content: {
+            'text/css': { schema: z.string() },
+            'text/javascript': { schema: z.string() },
+            'image/png': { schema: z.string().meta({ contentMediaType: 'image/png' }) },
+          },
         },
         ...problems([404], { 404: 'No such file.' }),
       },

@@ -16,7 +16,11 @@ const perMinute = z.number().int().positive().nullable();
 
 export const chatbotLimitsSchema = z
   .strictObject({ sendsPerMinute: perMinute, userSendsPerMinute: perMinute })
-  .meta({ id: 'ChatbotLimits', description: 'Sends accepted per minute to the chatbot (all its end users) and per end user of it; null = the server default (for `sendsPerMinute`: none of its own, the customer’s limit applies).' });
+  .meta({
+    id: 'ChatbotLimits',
+    description:
+      'Sends accepted per minute to the chatbot (all its end users) and per end user of it; null = the server default (for `sendsPerMinute`: none of its own, the customer’s limit applies).',
+  });
 
 export const chatbotSchema = z
   .strictObject({
@@ -50,8 +54,12 @@ export const conversationSchema = z
     windowExpiresAt: timestampSchema
       .nullable()
       .optional()
-      .meta({ description: 'WHATSAPP conversations only: free text may be sent until then (null before the user wrote).' }),
-    links: z.strictObject({ flows: uiLink.meta({ description: 'The conversation’s message flows in the Temporal Web UI.' }) }),
+      .meta({
+        description: 'WHATSAPP conversations only: free text may be sent until then (null before the user wrote).',
+      }),
+    links: z.strictObject({
+      flows: uiLink.meta({ description: 'The conversation’s message flows in the Temporal Web UI.' }),
+    }),
   })
   .meta({ id: 'Conversation' });
 
@@ -71,7 +79,14 @@ export const messageSchema = z
   .meta({ id: 'Message' });
 
 export const pageMetaSchema = z
-  .strictObject({ page: z.number().int().min(1), limit: z.number().int().min(1), total: z.number().int().min(0), totalPages: z.number().int().min(0) })
+  .strictObject({
+    page: z.number().int().min(1),
+    limit: z.number().int().min(1),
+    total: z.number().int().min(0),
+    totalPages: z.number().int().min(0),
+  })
   .meta({ id: 'PageMeta' });
 
-export const seqCursorMetaSchema = z.strictObject({ limit: z.number().int().min(1), hasMore: z.boolean() }).meta({ id: 'SeqCursorMeta' });
+export const seqCursorMetaSchema = z
+  .strictObject({ limit: z.number().int().min(1), hasMore: z.boolean() })
+  .meta({ id: 'SeqCursorMeta' });

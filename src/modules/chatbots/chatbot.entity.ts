@@ -43,7 +43,10 @@ export const Chatbot = defineEntity({
     /** Deleted bots accept no messages; their conversations stay readable. */
     deletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 
@@ -64,7 +67,10 @@ export function toChatbotDto(chatbot: IChatbot) {
     // Secrets are write-only: a client learns only where replies go and that a secret is set.
     webhook: chatbot.webhook ? { url: chatbot.webhook.url, secretSet: true } : null,
     whatsapp: chatbot.whatsapp ? { phoneNumberId: chatbot.whatsapp.phoneNumberId, secretsSet: true } : null,
-    limits: { sendsPerMinute: chatbot.limits?.sendsPerMinute ?? null, userSendsPerMinute: chatbot.limits?.userSendsPerMinute ?? null },
+    limits: {
+      sendsPerMinute: chatbot.limits?.sendsPerMinute ?? null,
+      userSendsPerMinute: chatbot.limits?.userSendsPerMinute ?? null,
+    },
     createdAt: chatbot.createdAt.toISOString(),
     updatedAt: chatbot.updatedAt.toISOString(),
   };

@@ -24,11 +24,13 @@ export function chatbotRoutes(orm: MikroORM): Router {
 
   router.get('/', async (ctx) => {
     const { page, limit } = parse(listChatbotsQuerySchema, ctx.query);
-    const [chatbots, total] = await orm.em.fork().findAndCount(
-      Chatbot,
-      { customerId: ctx.state.customerId, deletedAt: null },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
-    );
+    const [chatbots, total] = await orm.em
+      .fork()
+      .findAndCount(
+        Chatbot,
+        { customerId: ctx.state.customerId, deletedAt: null },
+        { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
+      );
     ctx.body = { data: chatbots.map(toChatbotDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
   });
 

@@ -18,7 +18,10 @@ export function conversationReadRoutes(orm: MikroORM, links: FlowLinks): Router 
     const widget: WidgetScope | undefined = ctx.state.widget;
     if (widget) {
       // A widget token lists only its end user's conversations with its chatbot.
-      if ((query.chatbotId ?? widget.chatbotId) !== widget.chatbotId || (query.externalUserId ?? widget.externalUserId) !== widget.externalUserId) {
+      if (
+        (query.chatbotId ?? widget.chatbotId) !== widget.chatbotId ||
+        (query.externalUserId ?? widget.externalUserId) !== widget.externalUserId
+      ) {
         throw notFound('Chatbot');
       }
       Object.assign(query, { chatbotId: widget.chatbotId, externalUserId: widget.externalUserId });

@@ -18,7 +18,8 @@ export const listingCursorSchema = z
 export type ListingCursor = z.infer<typeof listingCursorSchema>;
 
 /** Opaque to clients: base64url JSON. */
-export const encodeCursor = (cursor: ListingCursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+export const encodeCursor = (cursor: ListingCursor): string =>
+  Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
 const INVALID_CURSOR = 'is not a cursor of this listing';
 

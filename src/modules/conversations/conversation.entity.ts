@@ -26,7 +26,10 @@ export const Conversation = defineEntity({
     /** The last message from the end user: on WhatsApp, free text may be sent for 24 h after it. */
     lastInboundAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 
@@ -57,9 +60,14 @@ export function conversationLinks(conversationId: string, links: FlowLinks): { f
 export const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** `windowExpiresAt`, on WHATSAPP conversations only (null before the user wrote). */
-export function whatsAppWindow(channel: Channel, lastInboundAt: Date | null | undefined): { windowExpiresAt?: string | null } {
+export function whatsAppWindow(
+  channel: Channel,
+  lastInboundAt: Date | null | undefined,
+): { windowExpiresAt?: string | null } {
   if (channel !== 'WHATSAPP') return {};
-  return { windowExpiresAt: lastInboundAt ? new Date(lastInboundAt.getTime() + WHATSAPP_WINDOW_MS).toISOString() : null };
+  return {
+    windowExpiresAt: lastInboundAt ? new Date(lastInboundAt.getTime() + WHATSAPP_WINDOW_MS).toISOString() : null,
+  };
 }
 
 export type ConversationDto = ReturnType<typeof toConversationDto>;

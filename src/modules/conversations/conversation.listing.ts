@@ -46,7 +46,12 @@ const ACTIVITY_AS_OF_T = (mine: string) => `
  * before t but committed after the first page (a window of one transaction plus clock skew) can
  * still move its conversation once.
  */
-export async function listConversations(em: EntityManager, customerId: string, query: ListConversationsQuery, links: FlowLinks): Promise<ConversationPage> {
+export async function listConversations(
+  em: EntityManager,
+  customerId: string,
+  query: ListConversationsQuery,
+  links: FlowLinks,
+): Promise<ConversationPage> {
   const where = ['b.customer_id = ?', 'c.created_at <= s.t'];
   const mineParams: unknown[] = [customerId];
   const filter = (sql: string, value: unknown) => {
@@ -65,13 +70,23 @@ export async function listConversations(em: EntityManager, customerId: string, q
      ${after}
      order by x.activity desc, x.id desc
      limit ?`,
-    [snapshot, ...mineParams, snapshot, ...mineParams, ...(query.cursor ? [query.cursor.at, query.cursor.id] : []), query.limit + 1],
+    [
+      snapshot,
+      ...mineParams,
+      snapshot,
+      ...mineParams,
+      ...(query.cursor ? [query.cursor.at, query.cursor.id] : []),
+      query.limit + 1,
+    ],
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeCursor({ t: last.cursor_t, at: last.cursor_at, id: last.id }) : null;
+  const nextCursor =
+    rows.length > query.limit && last ? encodeCursor({ t: last.cursor_t, at: last.cursor_at, id: last.id }) : null;
   return {
-    data: page.map(({ cursor_t: _t, cursor_at: _at, t: _snapshot, activity: _activity, ...row }) => toConversationDto(em.map(Conversation, row), links)),
+    data: page.map(({ cursor_t: _t, cursor_at: _at, t: _snapshot, activity: _activity, ...row }) =>
+      toConversationDto(em.map(Conversation, row), links),
+    ),
     meta: { limit: query.limit, nextCursor },
   };
 }

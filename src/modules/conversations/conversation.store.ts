@@ -19,7 +19,12 @@ export async function findOrOpenConversation(
   em: EntityManager,
   key: { chatbotId: string; externalUserId: string; channel: Channel },
 ): Promise<IConversation> {
-  const where = { chatbot: key.chatbotId, externalUserId: key.externalUserId, channel: key.channel, status: { $ne: 'CLOSED' as const } };
+  const where = {
+    chatbot: key.chatbotId,
+    externalUserId: key.externalUserId,
+    channel: key.channel,
+    status: { $ne: 'CLOSED' as const },
+  };
   const existing = await em.findOne(Conversation, where, { orderBy: { createdAt: 'desc' } });
   if (existing) return existing;
   const now = new Date();
@@ -63,6 +68,7 @@ export async function changeStatus(
 export async function findVisibleConversation(em: EntityManager, caller: Caller, id: string): Promise<IConversation> {
   const conversation = await findOwnedConversation(em, caller.customerId, id);
   const { widget } = caller;
-  if (widget && (conversation.chatbot.id !== widget.chatbotId || conversation.externalUserId !== widget.externalUserId)) throw notFound('Conversation');
+  if (widget && (conversation.chatbot.id !== widget.chatbotId || conversation.externalUserId !== widget.externalUserId))
+    throw notFound('Conversation');
   return conversation;
 }

@@ -7,7 +7,8 @@ import { refillFailedReply, saveReplyOnce } from './message.store.js';
 import { createTurnWaker, type NotifyTurn } from './turn-finisher.js';
 
 /** A reply whose answer failed before it had any text: a retried flow answers into it. */
-export const failedWithoutText = (reply: IMessage): boolean => reply.deliveryStatus === 'FAILED' && reply.content === '';
+export const failedWithoutText = (reply: IMessage): boolean =>
+  reply.deliveryStatus === 'FAILED' && reply.content === '';
 
 export interface Answer {
   /** The id the reply gets if this call saves it. */
@@ -23,12 +24,30 @@ export interface Answer {
  * instead: same id and seq, FAILED → PENDING. Idempotent: a reply saved before is returned as is
  * (`announced: false`: deliver publishes it and ends the turn if needed).
  */
-export function createAnswerSaver({ orm, publisher, notifyTurn, links }: { orm: MikroORM; publisher: Publisher; notifyTurn: NotifyTurn; links: FlowLinks }) {
+export function createAnswerSaver({
+  orm,
+  publisher,
+  notifyTurn,
+  links,
+}: {
+  orm: MikroORM;
+  publisher: Publisher;
+  notifyTurn: NotifyTurn;
+  links: FlowLinks;
+}) {
   const wakeNext = createTurnWaker(orm, notifyTurn);
   return async (message: IMessage, { replyId, content, metadata }: Answer): Promise<GenerateResult> => {
     const { reply, created } = await saveReplyOnce(
       orm,
-      { id: replyId, conversationId: message.conversation.id, role: 'ASSISTANT', content, deliveryStatus: 'PENDING', metadata, replyToId: message.id },
+      {
+        id: replyId,
+        conversationId: message.conversation.id,
+        role: 'ASSISTANT',
+        content,
+        deliveryStatus: 'PENDING',
+        metadata,
+        replyToId: message.id,
+      },
       { finishTurn: true },
     );
     if (created) {

@@ -57,9 +57,20 @@ export async function appendToOpenConversation(
        (select channel from bumped) as channel, (select status from bumped) as status,
        (select created_at from bumped) as conversation_created_at`,
     [
-      input.chatbotId, customerId, input.externalUserId, input.channel, input.conversationId ?? null, input.conversationId ?? null,
-      now, now, now,
-      id, input.content, JSON.stringify(metadata), now, now,
+      input.chatbotId,
+      customerId,
+      input.externalUserId,
+      input.channel,
+      input.conversationId ?? null,
+      input.conversationId ?? null,
+      now,
+      now,
+      now,
+      id,
+      input.content,
+      JSON.stringify(metadata),
+      now,
+      now,
     ],
   );
   const row = rows[0];

@@ -36,7 +36,9 @@ function canonicalJson(value: unknown): string {
  * Throws 409 while in flight, 422 for the same key with another body.
  */
 export async function claimKey(tx: EntityManager, claim: IdempotencyClaim): Promise<unknown | undefined> {
-  const [lock] = await tx.execute<{ held: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as held', [lockId(claim)]);
+  const [lock] = await tx.execute<{ held: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as held', [
+    lockId(claim),
+  ]);
   if (!lock?.held) throw conflict('A request with this Idempotency-Key is still in progress; retry shortly');
   const [row] = await tx.execute<{ request_hash: string; response: unknown }[]>(
     'select request_hash, response from idempotency_key where customer_id = ? and key = ? and expires_at >= now()',
@@ -63,11 +65,19 @@ export async function completeKey(tx: EntityManager, claim: IdempotencyClaim, re
 
 /** Forgets keys older than their retention. */
 export async function deleteExpiredKeys(em: EntityManager): Promise<number> {
-  const rows = await em.execute<{ key: string }[]>('delete from idempotency_key where expires_at < now() returning key');
+  const rows = await em.execute<{ key: string }[]>(
+    'delete from idempotency_key where expires_at < now() returning key',
+  );
   return rows.length;
 }
 
 /** A 64-bit advisory lock id for (customer, key); a collision would only cause a spurious 409. */
 function lockId(claim: IdempotencyClaim): string {
-  return createHash('sha256').update(claim.customerId).update('\u0000').update(claim.key).digest().readBigInt64BE(0).toString();
+  return createHash('sha256')
+    .update(claim.customerId)
+    .update('\u0000')
+    .update(claim.key)
+    .digest()
+    .readBigInt64BE(0)
+    .toString();
 }

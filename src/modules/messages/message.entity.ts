@@ -28,7 +28,10 @@ export const Message = defineEntity({
     /** The channel provider's id of the message (a WhatsApp wamid), once it has one. */
     externalId: p.string().length(255).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 
@@ -60,7 +63,10 @@ export function flowMessageId(message: { id: string; role: MessageRole; replyToI
 }
 
 /** A message's `links`: `flow`, its flow in the Temporal UI (null without a UI, or for a message no flow handles). */
-export function messageLinks(message: { id: string; role: MessageRole; replyToId?: string | null }, links: FlowLinks): { flow: string | null } {
+export function messageLinks(
+  message: { id: string; role: MessageRole; replyToId?: string | null },
+  links: FlowLinks,
+): { flow: string | null } {
   const owner = flowMessageId(message);
   return { flow: owner ? links.flow(owner) : null };
 }

@@ -6,7 +6,13 @@ import { findVisibleConversation } from '../conversations/conversation.store.js'
 import { parse, uuidParam } from '../../http/validate.js';
 import { hashRequest } from './idempotency.store.js';
 import type { MessageService } from './message.service.js';
-import { conversationParamSchema, historyQuerySchema, idempotencyHeaderSchema, sendMessageSchema, type SendMessageInput } from './message.schemas.js';
+import {
+  conversationParamSchema,
+  historyQuerySchema,
+  idempotencyHeaderSchema,
+  sendMessageSchema,
+  type SendMessageInput,
+} from './message.schemas.js';
 
 /**
  * A widget token sends as its end user to its chatbot: fields it leaves out come from the token
@@ -19,7 +25,8 @@ function withWidgetDefaults(body: unknown, widget: WidgetScope): unknown {
 
 async function requireWidgetScope(em: EntityManager, caller: Caller, input: SendMessageInput): Promise<void> {
   const { widget } = caller;
-  if (input.chatbotId !== widget?.chatbotId || input.externalUserId !== widget.externalUserId) throw notFound('Chatbot');
+  if (input.chatbotId !== widget?.chatbotId || input.externalUserId !== widget.externalUserId)
+    throw notFound('Chatbot');
   if (input.conversationId) await findVisibleConversation(em, caller, input.conversationId);
 }
 
@@ -31,7 +38,9 @@ export function messageRoutes(orm: MikroORM, messages: MessageService): Router {
     const widget: WidgetScope | undefined = ctx.state.widget;
     const input = parse(sendMessageSchema, widget ? withWidgetDefaults(ctx.request.body, widget) : ctx.request.body);
     if (widget) await requireWidgetScope(orm.em.fork(), ctx.state, input);
-    const key = parse(idempotencyHeaderSchema, { 'Idempotency-Key': ctx.get('Idempotency-Key') || undefined })['Idempotency-Key'];
+    const key = parse(idempotencyHeaderSchema, { 'Idempotency-Key': ctx.get('Idempotency-Key') || undefined })[
+      'Idempotency-Key'
+    ];
     const customerId: string = ctx.state.customerId;
     const claim = key ? { customerId, key, requestHash: hashRequest(input) } : undefined;
     const { body, replayed } = await messages.send(orm.em.fork(), customerId, input, claim);
@@ -56,7 +65,10 @@ export function messageRoutes(orm: MikroORM, messages: MessageService): Router {
   router.get('/:id', async (ctx) => {
     const { id } = parse(uuidParam, ctx.params);
     const message = await messages.get(orm.em.fork(), ctx.state.customerId, id);
-    if (ctx.state.widget) await findVisibleConversation(orm.em.fork(), ctx.state, message.conversationId).catch(() => Promise.reject(notFound('Message')));
+    if (ctx.state.widget)
+      await findVisibleConversation(orm.em.fork(), ctx.state, message.conversationId).catch(() =>
+        Promise.reject(notFound('Message')),
+      );
     ctx.body = { data: message };
   });
 

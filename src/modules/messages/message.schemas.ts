@@ -31,7 +31,10 @@ export const idempotencyHeaderSchema = z.object({
     .max(255)
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional()
-    .meta({ description: 'Per customer, kept 24 h: the same key with the same body returns the original 202 (header Idempotent-Replayed: true) and creates nothing; with another body 422; while the first request runs 409.' }),
+    .meta({
+      description:
+        'Per customer, kept 24 h: the same key with the same body returns the original 202 (header Idempotent-Replayed: true) and creates nothing; with another body 422; while the first request runs 409.',
+    }),
 });
 
 /** GET /messages/conversation/:conversationId */

@@ -8,7 +8,12 @@ import type { Publisher } from '../../realtime/publisher.js';
 import type { StartMessageFlow } from '../../temporal/flows.js';
 import type { FlowLinks } from '../../temporal/ui-links.js';
 import { findOwnedChatbot } from '../chatbots/chatbot.store.js';
-import { toConversationDto, whatsAppWindow, type Channel, type IConversation } from '../conversations/conversation.entity.js';
+import {
+  toConversationDto,
+  whatsAppWindow,
+  type Channel,
+  type IConversation,
+} from '../conversations/conversation.entity.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
 import { Message, toMessageDto, type MessageDto } from './message.entity.js';
 import type { AgentMessageInput, HistoryQuery, SendMessageInput } from './message.schemas.js';
@@ -50,15 +55,32 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
   });
 
   /** The full path: opens the conversation when needed, and says exactly what is wrong (404, 409). */
-  const appendFully = async (tx: EntityManager, customerId: string, input: SendMessageInput): Promise<AppendedUserMessage> => {
+  const appendFully = async (
+    tx: EntityManager,
+    customerId: string,
+    input: SendMessageInput,
+  ): Promise<AppendedUserMessage> => {
     const chatbot = await findOwnedChatbot(tx, customerId, input.chatbotId);
-    const conversation = input.conversationId ? await continueConversation(tx, customerId, input) : await findOrOpenConversation(tx, input);
-    const message = await appendMessage(tx, { conversationId: conversation.id, role: 'USER', content: input.content, deliveryStatus: 'SENT', metadata: input.metadata });
+    const conversation = input.conversationId
+      ? await continueConversation(tx, customerId, input)
+      : await findOrOpenConversation(tx, input);
+    const message = await appendMessage(tx, {
+      conversationId: conversation.id,
+      role: 'USER',
+      content: input.content,
+      deliveryStatus: 'SENT',
+      metadata: input.metadata,
+    });
     const at = message.createdAt.toISOString();
     return {
       chatbotId: chatbot.id,
       message: toMessageDto(message, links),
-      conversation: { ...toConversationDto(conversation, links), lastMessageAt: at, updatedAt: at, ...whatsAppWindow(conversation.channel, message.createdAt) },
+      conversation: {
+        ...toConversationDto(conversation, links),
+        lastMessageAt: at,
+        updatedAt: at,
+        ...whatsAppWindow(conversation.channel, message.createdAt),
+      },
     };
   };
 
@@ -73,7 +95,11 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
       [input.chatbotId, customerId],
     );
     if (!chatbot) throw notFound('Chatbot');
-    return limits.consumeSend({ customerId, chatbot: { id: input.chatbotId, limits: chatbot.limits }, endUser: input.externalUserId });
+    return limits.consumeSend({
+      customerId,
+      chatbot: { id: input.chatbotId, limits: chatbot.limits },
+      endUser: input.externalUserId,
+    });
   };
 
   /**
@@ -98,7 +124,9 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
           if (replay) return { replay };
           admission = await admitSend(tx, customerId, input);
         }
-        const saved = accepted((await appendToOpenConversation(tx, customerId, input, links)) ?? (await appendFully(tx, customerId, input)));
+        const saved = accepted(
+          (await appendToOpenConversation(tx, customerId, input, links)) ?? (await appendFully(tx, customerId, input)),
+        );
         if (claim) await completeKey(tx, claim, saved.body);
         return saved;
       });
@@ -132,7 +160,11 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
     async history(em: EntityManager, customerId: string, conversationId: string, query: HistoryQuery) {
       const { limit } = query;
       if (query.after !== undefined || query.before !== undefined) {
-        const rows = await pageBySeq(em, { customerId, conversationId, after: query.after, before: query.before, limit: limit + 1 }, links);
+        const rows = await pageBySeq(
+          em,
+          { customerId, conversationId, after: query.after, before: query.before, limit: limit + 1 },
+          links,
+        );
         if (rows.length === 0) await findOwnedConversation(em, customerId, conversationId);
         const hasMore = rows.length > limit;
         const page = rows.slice(0, limit);
@@ -146,7 +178,10 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
         { conversation: conversationId },
         { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit, disableIdentityMap: true },
       );
-      return { data: rows.map((row) => toMessageDto(row, links)), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+      return {
+        data: rows.map((row) => toMessageDto(row, links)),
+        meta: { page, limit, total, totalPages: Math.ceil(total / limit) },
+      };
     },
 
     /**
@@ -162,8 +197,17 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
           if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');
           if (conversation.chatbot.deletedAt) throw conflict('The conversation’s chatbot was deleted');
           // The customer's and the chatbot's limits; an agent is not an end user.
-          admission = await limits.consumeSend({ customerId, chatbot: { id: conversation.chatbot.id, limits: conversation.chatbot.limits } });
-          const message = await appendMessage(tx, { conversationId, role: 'AGENT', content: input.content, deliveryStatus: 'PENDING', metadata: input.metadata });
+          admission = await limits.consumeSend({
+            customerId,
+            chatbot: { id: conversation.chatbot.id, limits: conversation.chatbot.limits },
+          });
+          const message = await appendMessage(tx, {
+            conversationId,
+            role: 'AGENT',
+            content: input.content,
+            deliveryStatus: 'PENDING',
+            metadata: input.metadata,
+          });
           const dto = toMessageDto(message, links);
           return { message: dto, flow: flowOf(dto, conversation.chatbot.id, conversation.channel) };
         })
@@ -187,7 +231,11 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
         saved = await em.transactional(async (tx) => {
           const seen = await tx.execute('select 1 from message where external_id = ?', [input.externalId]);
           if (seen.length > 0) return undefined;
-          const conversation = await findOrOpenConversation(tx, { chatbotId, externalUserId: input.externalUserId, channel: input.channel });
+          const conversation = await findOrOpenConversation(tx, {
+            chatbotId,
+            externalUserId: input.externalUserId,
+            channel: input.channel,
+          });
           const message = await appendMessage(tx, {
             conversationId: conversation.id,
             role: 'USER',
@@ -214,7 +262,11 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
      * FAILED; a retry already running is this one (one attempt, however many ask).
      */
     async retry(em: EntityManager, customerId: string, id: string) {
-      const message = await em.findOne(Message, { id, conversation: { chatbot: { customerId } } }, { populate: ['conversation'] });
+      const message = await em.findOne(
+        Message,
+        { id, conversation: { chatbot: { customerId } } },
+        { populate: ['conversation'] },
+      );
       if (!message) throw notFound('Message');
       if (message.role !== 'USER') throw conflict('Only a user message can be retried (its reply is retried with it)');
       const reply = await findReply(em, id);
@@ -224,7 +276,10 @@ export function createMessageService({ startFlow, publisher, logger, limits, met
       // new messages, and this is none).
       const admission = await limits.consumeSend({ customerId });
       const channel = message.conversation.channel;
-      const { started } = await startFlow({ ...flowOf(dto, message.conversation.chatbot.id, channel), announced: true }, { retry: true }).catch(async (err) => {
+      const { started } = await startFlow(
+        { ...flowOf(dto, message.conversation.chatbot.id, channel), announced: true },
+        { retry: true },
+      ).catch(async (err) => {
         await admission.refund();
         logger.warn({ messageId: id, err: String(err) }, 'retry not started');
         throw unavailable('The retry could not be started now; try again shortly');
@@ -262,7 +317,11 @@ export interface ReceivedMessage {
   externalId: string;
 }
 
-async function continueConversation(em: EntityManager, customerId: string, input: SendMessageInput): Promise<IConversation> {
+async function continueConversation(
+  em: EntityManager,
+  customerId: string,
+  input: SendMessageInput,
+): Promise<IConversation> {
   const conversation = await findOwnedConversation(em, customerId, input.conversationId!);
   if (conversation.chatbot.id !== input.chatbotId) throw notFound('Conversation');
   if (conversation.status === 'CLOSED') throw conflict('The conversation is closed');

@@ -3,7 +3,15 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
 import type { FlowLinks } from '../../temporal/ui-links.js';
-import { Message, messageLinks, toMessageDto, type DeliveryStatus, type IMessage, type MessageDto, type MessageRole } from './message.entity.js';
+import {
+  Message,
+  messageLinks,
+  toMessageDto,
+  type DeliveryStatus,
+  type IMessage,
+  type MessageDto,
+  type MessageRole,
+} from './message.entity.js';
 import { markDone } from './turns.store.js';
 
 export interface NewMessage {
@@ -24,30 +32,33 @@ export interface NewMessage {
  * is gap-free and unique, and `lastMessageAt` moves with every message.
  */
 export async function appendMessage(em: EntityManager, input: NewMessage): Promise<IMessage> {
-  return em.transactional(async (tx) => {
-    const now = new Date();
-    const rows = await tx.execute<{ last_seq: number }[]>(
-      `update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ?,
+  return em.transactional(
+    async (tx) => {
+      const now = new Date();
+      const rows = await tx.execute<{ last_seq: number }[]>(
+        `update conversation set last_seq = last_seq + 1, last_message_at = ?, updated_at = ?,
               last_inbound_at = case when ? then ?::timestamptz else last_inbound_at end
         where id = ? returning last_seq`,
-      [now, now, input.role === 'USER', now, input.conversationId],
-    );
-    const seq = rows[0]?.last_seq;
-    if (seq === undefined) throw notFound('Conversation');
-    return tx.create(Message, {
-      id: input.id ?? randomUUID(),
-      conversation: input.conversationId,
-      seq: Number(seq),
-      role: input.role,
-      content: input.content,
-      deliveryStatus: input.deliveryStatus,
-      metadata: input.metadata ?? {},
-      replyToId: input.replyToId ?? null,
-      externalId: input.externalId ?? null,
-      createdAt: now,
-      updatedAt: now,
-    });
-  }, { propagation: 'required' }); // join the caller's transaction when there is one: no savepoint
+        [now, now, input.role === 'USER', now, input.conversationId],
+      );
+      const seq = rows[0]?.last_seq;
+      if (seq === undefined) throw notFound('Conversation');
+      return tx.create(Message, {
+        id: input.id ?? randomUUID(),
+        conversation: input.conversationId,
+        seq: Number(seq),
+        role: input.role,
+        content: input.content,
+        deliveryStatus: input.deliveryStatus,
+        metadata: input.metadata ?? {},
+        replyToId: input.replyToId ?? null,
+        externalId: input.externalId ?? null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    },
+    { propagation: 'required' },
+  ); // join the caller's transaction when there is one: no savepoint
 }
 
 /**
@@ -72,7 +83,13 @@ export async function pageBySeq(
     .andWhere({ 'b.customerId': page.customerId })
     .orderBy({ seq: newestFirst ? 'desc' : 'asc' })
     .limit(page.limit)
-    .execute<(Omit<MessageDto, 'conversationId' | 'createdAt' | 'updatedAt' | 'links'> & { replyToId: string | null; createdAt: Date | string; updatedAt: Date | string })[]>('all', true);
+    .execute<
+      (Omit<MessageDto, 'conversationId' | 'createdAt' | 'updatedAt' | 'links'> & {
+        replyToId: string | null;
+        createdAt: Date | string;
+        updatedAt: Date | string;
+      })[]
+    >('all', true);
   return rows.map((row) => ({
     id: row.id,
     conversationId: page.conversationId,
@@ -108,7 +125,11 @@ export async function advanceStatus(
 ): Promise<boolean> {
   const changes: Record<string, unknown> = { deliveryStatus: to, updatedAt: new Date() };
   if (metadata) changes.metadata = metadata;
-  const updated = await em.nativeUpdate(Message, { id: messageId, deliveryStatus: { $in: REACHABLE_FROM[to] } }, changes);
+  const updated = await em.nativeUpdate(
+    Message,
+    { id: messageId, deliveryStatus: { $in: REACHABLE_FROM[to] } },
+    changes,
+  );
   return updated === 1;
 }
 
@@ -150,11 +171,10 @@ export async function refillFailedReply(
 
 /** Keeps the channel's id of a message (a wamid): on the row, for status updates, and in its metadata. */
 export async function recordExternalId(em: EntityManager, messageId: string, externalId: string): Promise<void> {
-  await em.execute(`update message set external_id = ?, metadata = metadata || jsonb_build_object('externalId', ?::text) where id = ?`, [
-    externalId,
-    externalId,
-    messageId,
-  ]);
+  await em.execute(
+    `update message set external_id = ?, metadata = metadata || jsonb_build_object('externalId', ?::text) where id = ?`,
+    [externalId, externalId, messageId],
+  );
 }
 
 /**
@@ -185,8 +205,16 @@ export async function saveReplyOnce(
 }
 
 /** The reply to a user message, if one was saved (with its conversation and chatbot loaded, on request: delivery needs them). */
-export function findReply(em: EntityManager, messageId: string, options: { withConversation?: boolean } = {}): Promise<IMessage | null> {
-  return em.findOne(Message, { replyToId: messageId }, options.withConversation ? { populate: ['conversation.chatbot'] } : {});
+export function findReply(
+  em: EntityManager,
+  messageId: string,
+  options: { withConversation?: boolean } = {},
+): Promise<IMessage | null> {
+  return em.findOne(
+    Message,
+    { replyToId: messageId },
+    options.withConversation ? { populate: ['conversation.chatbot'] } : {},
+  );
 }
 
 export interface HistoryBounds {

@@ -27,7 +27,8 @@ export function createReplyFailer({ orm, publisher, logger, finish, links }: Rep
   return async (input: FailReplyInput): Promise<ReplyRef> => {
     const em = orm.em.fork();
     const message = await em.findOne(Message, input.messageId);
-    if (!message) throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
+    if (!message)
+      throw ApplicationFailure.nonRetryable(`Message ${input.messageId} not found`, FailureTypes.messageNotFound);
     const conversationId = message.conversation.id;
     const error = publicFailure(input.type, input.reason);
     logger.warn({ messageId: input.messageId, conversationId, type: input.type, reason: input.reason }, 'reply failed');
@@ -41,19 +42,24 @@ export function createReplyFailer({ orm, publisher, logger, finish, links }: Rep
     }
     publisher.typing(conversationId, false);
     const existing = await findReply(em, input.messageId);
-    const { reply, created } = existing ? { reply: existing, created: false } : await saveReplyOnce(orm, {
-      id: input.replyId,
-      conversationId,
-      role: 'ASSISTANT',
-      content: '',
-      deliveryStatus: 'FAILED',
-      metadata: { error },
-      replyToId: input.messageId,
-    });
+    const { reply, created } = existing
+      ? { reply: existing, created: false }
+      : await saveReplyOnce(orm, {
+          id: input.replyId,
+          conversationId,
+          role: 'ASSISTANT',
+          content: '',
+          deliveryStatus: 'FAILED',
+          metadata: { error },
+          replyToId: input.messageId,
+        });
     if (created) {
       publisher.message(toMessageDto(reply, links));
       publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
-    } else if (reply.deliveryStatus === 'PENDING' && (await advanceStatus(em, reply.id, 'FAILED', { ...reply.metadata, error }))) {
+    } else if (
+      reply.deliveryStatus === 'PENDING' &&
+      (await advanceStatus(em, reply.id, 'FAILED', { ...reply.metadata, error }))
+    ) {
       publisher.status({ messageId: reply.id, conversationId, status: 'FAILED' });
     }
     await finish({ messageId: input.messageId });

@@ -54,7 +54,12 @@ const toFacts = (row: FactsRow | undefined): TurnFacts | undefined =>
     conversationId: row.conversation_id,
     seq: Number(row.seq),
     conversationStatus: row.status,
-    chatbot: { rules: row.rules ?? [], fallbackReply: row.fallback_reply, onFailure: row.on_failure, deletedAt: row.deleted_at },
+    chatbot: {
+      rules: row.rules ?? [],
+      fallbackReply: row.fallback_reply,
+      onFailure: row.on_failure,
+      deletedAt: row.deleted_at,
+    },
   };
 
 /**
@@ -96,7 +101,10 @@ export async function findUnfinishedBefore(em: EntityManager, conversationId: st
 }
 
 /** Marks a user message done (its reply is saved or failed); its coordinates, or undefined if unknown. */
-export async function markDone(em: EntityManager, messageId: string): Promise<{ conversationId: string; seq: number } | undefined> {
+export async function markDone(
+  em: EntityManager,
+  messageId: string,
+): Promise<{ conversationId: string; seq: number } | undefined> {
   const rows = await em.execute<{ conversation_id: string; seq: number }[]>(
     'update message set flow_done_at = coalesce(flow_done_at, now()) where id = ? returning conversation_id, seq',
     [messageId],
@@ -111,7 +119,10 @@ export async function markDone(em: EntityManager, messageId: string): Promise<{ 
  * before it, miss a message saved meanwhile whose flow (reading before the mark committed) then
  * waits for a signal nobody sends. Apart, one of the two always sees the other.
  */
-export async function nextWaiting(em: EntityManager, at: { conversationId: string; seq: number }): Promise<string | undefined> {
+export async function nextWaiting(
+  em: EntityManager,
+  at: { conversationId: string; seq: number },
+): Promise<string | undefined> {
   const rows = await em.execute<{ id: string }[]>(
     `select id from message where conversation_id = ? and role in ${TURN_ROLES} and seq > ? and flow_done_at is null order by seq limit 1`,
     [at.conversationId, at.seq],
@@ -135,14 +146,22 @@ export interface UnstartedFlow {
 
 /** User messages saved more than `graceMs` ago whose flow has not picked them up (the outbox). */
 export async function findUnstartedFlows(em: EntityManager, graceMs: number, limit = 100): Promise<UnstartedFlow[]> {
-  const rows = await em.execute<{ id: string; conversation_id: string; chatbot_id: string; channel: string; seq: number }[]>(
+  const rows = await em.execute<
+    { id: string; conversation_id: string; chatbot_id: string; channel: string; seq: number }[]
+  >(
     `select m.id, m.conversation_id, c.chatbot_id, c.channel, m.seq from message m
        join conversation c on c.id = m.conversation_id
       where m.role in ${TURN_ROLES} and m.flow_started_at is null and m.created_at < now() - make_interval(secs => ?)
       order by m.created_at limit ?`,
     [graceMs / 1000, limit],
   );
-  return rows.map((r) => ({ messageId: r.id, conversationId: r.conversation_id, chatbotId: r.chatbot_id, channel: r.channel, seq: Number(r.seq) }));
+  return rows.map((r) => ({
+    messageId: r.id,
+    conversationId: r.conversation_id,
+    chatbotId: r.chatbot_id,
+    channel: r.channel,
+    seq: Number(r.seq),
+  }));
 }
 
 /**
@@ -162,7 +181,10 @@ export async function findLongUnfinished(em: EntityManager, olderThanMs: number,
 
 /** Whether the message's turn is done. */
 export async function isDone(em: EntityManager, messageId: string): Promise<boolean> {
-  const rows = await em.execute<{ done: boolean }[]>('select flow_done_at is not null as done from message where id = ?', [messageId]);
+  const rows = await em.execute<{ done: boolean }[]>(
+    'select flow_done_at is not null as done from message where id = ?',
+    [messageId],
+  );
   return rows[0]?.done ?? true;
 }
 

@@ -13,9 +13,14 @@ export type RoutingChatbot = Pick<IChatbot, 'rules' | 'fallbackReply' | 'onFailu
  * closed, or its bot was deleted); else the first matching rule; else the LLM, with the chatbot's
  * plan for a permanent failure.
  */
-export function decideRoute(input: { conversationStatus: ConversationStatus; content: string; chatbot: RoutingChatbot }): Decision {
+export function decideRoute(input: {
+  conversationStatus: ConversationStatus;
+  content: string;
+  chatbot: RoutingChatbot;
+}): Decision {
   const { conversationStatus, chatbot, content } = input;
-  if (conversationStatus === 'HANDOFF') return { myTurn: true, responder: 'NONE', reason: 'conversation is handed off to a human' };
+  if (conversationStatus === 'HANDOFF')
+    return { myTurn: true, responder: 'NONE', reason: 'conversation is handed off to a human' };
   if (conversationStatus === 'CLOSED') return { myTurn: true, responder: 'NONE', reason: 'conversation is closed' };
   if (chatbot.deletedAt) return { myTurn: true, responder: 'NONE', reason: 'chatbot was deleted' };
   const matched = matchRule(chatbot.rules ?? [], content);

@@ -19,13 +19,31 @@ export const whatsAppPayloadSchema = z.looseObject({
           field: z.string(),
           value: z.looseObject({
             metadata: z.looseObject({ phone_number_id: z.string() }).optional(),
-            messages: z.array(z.looseObject({ from: z.string().min(1).max(255), id: z.string().min(1).max(255), type: z.string(), text: z.looseObject({ body: z.string() }).optional() })).optional(),
+            messages: z
+              .array(
+                z.looseObject({
+                  from: z.string().min(1).max(255),
+                  id: z.string().min(1).max(255),
+                  type: z.string(),
+                  text: z.looseObject({ body: z.string() }).optional(),
+                }),
+              )
+              .optional(),
             statuses: z
               .array(
                 z.looseObject({
                   id: z.string().min(1).max(255),
                   status: z.string(),
-                  errors: z.array(z.looseObject({ code: z.number(), title: z.string().optional(), message: z.string().optional(), error_data: z.looseObject({ details: z.string() }).optional() })).optional(),
+                  errors: z
+                    .array(
+                      z.looseObject({
+                        code: z.number(),
+                        title: z.string().optional(),
+                        message: z.string().optional(),
+                        error_data: z.looseObject({ details: z.string() }).optional(),
+                      }),
+                    )
+                    .optional(),
                 }),
               )
               .optional(),
@@ -40,7 +58,12 @@ export type WhatsAppPayload = z.infer<typeof whatsAppPayloadSchema>;
 type InboundMessage = NonNullable<WhatsAppPayload['entry'][number]['changes'][number]['value']['messages']>[number];
 type StatusUpdate = NonNullable<WhatsAppPayload['entry'][number]['changes'][number]['value']['statuses']>[number];
 
-const STATUSES: Record<string, DeliveryStatus> = { sent: 'SENT', delivered: 'DELIVERED', read: 'READ', failed: 'FAILED' };
+const STATUSES: Record<string, DeliveryStatus> = {
+  sent: 'SENT',
+  delivered: 'DELIVERED',
+  read: 'READ',
+  failed: 'FAILED',
+};
 
 /**
  * What a verified WhatsApp webhook says, applied: each incoming message becomes a USER message of
@@ -48,14 +71,42 @@ const STATUSES: Record<string, DeliveryStatus> = { sent: 'SENT', delivered: 'DEL
  * Meta redelivers it; each status update moves the matching message forward only (Meta sends them
  * out of order, skips some and repeats them), each change emitted once.
  */
-export function createWhatsAppInbound({ orm, messages, publisher, logger }: { orm: MikroORM; messages: MessageService; publisher: Publisher; logger: Logger }) {
+export function createWhatsAppInbound({
+  orm,
+  messages,
+  publisher,
+  logger,
+}: {
+  orm: MikroORM;
+  messages: MessageService;
+  publisher: Publisher;
+  logger: Logger;
+}) {
   const receive = async (chatbotId: string, m: InboundMessage) => {
-    const media = m.type === 'text' ? undefined : ((m as Record<string, unknown>)[m.type] as { id?: string; caption?: string } | undefined);
+    const media =
+      m.type === 'text'
+        ? undefined
+        : ((m as Record<string, unknown>)[m.type] as { id?: string; caption?: string } | undefined);
     // Not text (image, audio, location…): kept with its type and media id, and answered like any
     // message (rules and the model see "[image]"); never dropped.
     const content = (m.type === 'text' && m.text && storable(m.text.body)) || `[${m.type}]`;
-    const metadata = m.type === 'text' ? {} : { whatsapp: { type: m.type, ...(media?.id && { mediaId: media.id }), ...(media?.caption && { caption: storable(media.caption) }) } };
-    const { duplicate } = await messages.receive(orm.em.fork(), chatbotId, { channel: 'WHATSAPP', externalUserId: m.from, content, metadata, externalId: m.id });
+    const metadata =
+      m.type === 'text'
+        ? {}
+        : {
+            whatsapp: {
+              type: m.type,
+              ...(media?.id && { mediaId: media.id }),
+              ...(media?.caption && { caption: storable(media.caption) }),
+            },
+          };
+    const { duplicate } = await messages.receive(orm.em.fork(), chatbotId, {
+      channel: 'WHATSAPP',
+      externalUserId: m.from,
+      content,
+      metadata,
+      externalId: m.id,
+    });
     if (duplicate) logger.debug({ wamid: m.id }, 'WhatsApp redelivered a message already saved');
   };
 
@@ -64,14 +115,16 @@ export function createWhatsAppInbound({ orm, messages, publisher, logger }: { or
     if (!to) return;
     const em = orm.em.fork();
     const message = await em.findOne(Message, { externalId: update.id, conversation: { chatbot: chatbotId } });
-    if (!message) return logger.debug({ wamid: update.id, status: update.status }, 'WhatsApp status for a message we do not know');
+    if (!message)
+      return logger.debug({ wamid: update.id, status: update.status }, 'WhatsApp status for a message we do not know');
     let metadata: Record<string, unknown> | undefined;
     if (to === 'FAILED') {
       const error = update.errors?.[0];
       const detail = `WhatsApp error ${error?.code ?? 'unknown'}: ${error?.error_data?.details ?? error?.message ?? error?.title ?? 'failed'}`;
       metadata = { ...message.metadata, error: publicFailure(FailureTypes.channelRejected, detail) };
     }
-    if (await advanceStatus(em, message.id, to, metadata)) publisher.status({ messageId: message.id, conversationId: message.conversation.id, status: to });
+    if (await advanceStatus(em, message.id, to, metadata))
+      publisher.status({ messageId: message.id, conversationId: message.conversation.id, status: to });
   };
 
   return async (chatbot: { id: string; phoneNumberId: string }, payload: WhatsAppPayload) => {

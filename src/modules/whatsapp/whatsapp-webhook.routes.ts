@@ -32,7 +32,8 @@ export function whatsAppWebhookRoutes(orm: MikroORM, inbound: WhatsAppInbound): 
     const { chatbotId } = parse(whatsAppChatbotParamSchema, ctx.params);
     const query = parse(whatsAppHandshakeQuerySchema, ctx.query);
     const settings = await settingsOf(chatbotId);
-    if (query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], settings.verifyToken)) throw forbidden('The verify token does not match');
+    if (query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], settings.verifyToken))
+      throw forbidden('The verify token does not match');
     ctx.type = 'text/plain';
     ctx.body = query['hub.challenge'];
   });
@@ -42,8 +43,12 @@ export function whatsAppWebhookRoutes(orm: MikroORM, inbound: WhatsAppInbound): 
     const settings = await settingsOf(chatbotId);
     const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
     const expected = `sha256=${createHmac('sha256', settings.appSecret).update(raw).digest('hex')}`;
-    if (!sameSecret(ctx.get('x-hub-signature-256'), expected)) throw unauthorized('Missing or invalid X-Hub-Signature-256');
-    await inbound({ id: chatbotId, phoneNumberId: settings.phoneNumberId }, parse(whatsAppPayloadSchema, ctx.request.body));
+    if (!sameSecret(ctx.get('x-hub-signature-256'), expected))
+      throw unauthorized('Missing or invalid X-Hub-Signature-256');
+    await inbound(
+      { id: chatbotId, phoneNumberId: settings.phoneNumberId },
+      parse(whatsAppPayloadSchema, ctx.request.body),
+    );
     ctx.body = { received: true };
   });
 

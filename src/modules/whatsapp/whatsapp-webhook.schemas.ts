@@ -4,4 +4,8 @@ import { z } from 'zod';
 export const whatsAppChatbotParamSchema = z.object({ chatbotId: z.uuid() });
 
 /** Meta's verification handshake (GET): echo `hub.challenge` when the verify token matches. */
-export const whatsAppHandshakeQuerySchema = z.object({ 'hub.mode': z.string(), 'hub.verify_token': z.string(), 'hub.challenge': z.string().max(1024) });
+export const whatsAppHandshakeQuerySchema = z.object({
+  'hub.mode': z.string(),
+  'hub.verify_token': z.string(),
+  'hub.challenge': z.string().max(1024),
+});
