@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { retryAfterMs } from '../src/http/retry-after.js';
+import { retryAfterMs } from '../src/lib/retry-after.js';
 import { FailureTypes } from '../workflows/contracts.js';
 
 const MAX_RETRY_AFTER_MS = 120_000;
@@ -21,7 +21,7 @@ export function classifyLlmError(err: unknown): unknown {
       return ApplicationFailure.create({
         message: `LLM rate limited (429): ${err.message}`,
         type: FailureTypes.llmUnavailable,
-        nextRetryDelay: retryAfterMs(err.headers, MAX_RETRY_AFTER_MS),
+        nextRetryDelay: retryAfterMs(err.headers as Headers | undefined, MAX_RETRY_AFTER_MS),
       });
     }
     if (status >= 500 || status === 408 || status === 409) {

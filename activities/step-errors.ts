@@ -21,17 +21,19 @@ export function classifyStepError(err: unknown): unknown {
   return err;
 }
 
-/** Wraps every step of a set so its errors are classified. */
-export function classifiedSteps<T extends Record<string, (...args: any[]) => Promise<any>>>(steps: T): T {
-  const wrapped: Record<string, (...args: any[]) => Promise<any>> = {};
-  for (const [name, step] of Object.entries(steps)) {
-    wrapped[name] = async (...args) => {
+type Step = (input: never) => Promise<unknown>;
+
+/** Wraps every step of a set (each takes one input) so its errors are classified. */
+export function classifiedSteps<T extends Record<string, Step>>(steps: T): T {
+  const wrapped: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, step] of Object.entries(steps) as [string, (input: unknown) => Promise<unknown>][]) {
+    wrapped[name] = async (input) => {
       try {
-        return await step(...args);
+        return await step(input);
       } catch (err) {
         throw classifyStepError(err);
       }
     };
   }
-  return wrapped as T;
+  return wrapped as unknown as T;
 }

@@ -84,7 +84,7 @@ async function main() {
     log('history at depth…');
     results.history = await historyPhase(ctx, quick ? 20_000 : 100_000, quick ? 50 : 500);
     log('fan-out…');
-    results.fanout = await fanoutPhase(ctx, 100, 10, app.rssMiB);
+    results.fanout = await fanoutPhase(ctx, 100, 10, () => app.rssMiB());
     memory.with1000SocketsMiB = results.fanout.memoryWith1000SocketsMiB;
     results.memory = memory;
   } finally {

@@ -1,4 +1,7 @@
-/** Shared between workflow code, activities and the client: names, IDs and I/O shapes of the flow. */
+/**
+ * The message flow's contract, shared by the workflow, its activities and the client: names, IDs,
+ * the steps and their I/O, the failure types. It imports nothing: every layer may import it.
+ */
 
 export const DEFAULT_TASK_QUEUE = 'messages';
 
@@ -22,8 +25,8 @@ export interface MessageFlowInput {
   seq?: number;
   /** How often a flow waiting for its turn re-checks the database (a lost-signal net); default 30. */
   turnRecheckSeconds?: number;
-  /** The API already published the user message; false when the outbox started the flow. */
-  announced?: boolean;
+  /** The accepting process published the message already; false when the outbox started the flow. */
+  published?: boolean;
 }
 
 /** What a permanent generation failure does instead of ending in a FAILED reply (the chatbot's choice). */
@@ -56,7 +59,7 @@ export interface HandOffInput {
   reason: string;
 }
 
-/** Signal to a waiting message flow: the message before it is done, check your turn again. */
+/** Signal to a waiting message flow: the message before it finished its turn, check yours again (the wake). */
 export const PREDECESSOR_DONE_SIGNAL = 'predecessorDone';
 
 /** Attempts of one generate activity: LLM 5xx, 429, timeouts and connection errors are retried this often. */
@@ -80,14 +83,14 @@ export interface ReplyRef {
 }
 
 export interface GenerateResult extends ReplyRef {
-  /** This attempt saved the reply and published it; false when an earlier attempt had saved it. */
-  announced: boolean;
+  /** This attempt saved (or refilled) the reply and published it; false when an earlier attempt had saved it. */
+  published: boolean;
 }
 
 export interface DeliverInput {
   messageId: string;
-  /** The reply's `message` event already went out when it was saved. */
-  announced?: boolean;
+  /** The reply's `message` event went out when it was saved: deliver need not publish it again. */
+  published?: boolean;
 }
 
 export interface FailReplyInput {
@@ -97,6 +100,36 @@ export interface FailReplyInput {
   type: string;
   /** The raw detail, for the logs only (the workflow's own failure carries it too). */
   reason: string;
+  /**
+   * The last generation attempt died mid-stream (its step timed out): its `typing false` never went
+   * out, so the failure sends it. Otherwise every stream ended its own typing.
+   */
+  endTyping?: boolean;
+}
+
+/**
+ * The flow's steps (activities). The short database steps run as local activities; `generate`
+ * (the LLM) as a regular activity. activities/index.ts implements exactly this.
+ */
+export interface FlowSteps {
+  /** startTurn, publishing the message unless the accepting process did; once it is its turn, who answers. */
+  route(input: MessageFlowInput): Promise<Route>;
+  /** Whose turn again (a waiting message); fails the earlier messages whose flow closed without finishing. */
+  checkTurn(input: { messageId: string }): Promise<Route>;
+  /** The message needs nothing more (skipped, handed over by a rule without text): the next one may go. */
+  finishTurn(input: { messageId: string }): Promise<void>;
+  /** saveAnswer with a fixed text (a rule's, the fallback). */
+  replyWith(input: ReplyWithInput): Promise<GenerateResult>;
+  /** handOver because the bot could not answer, then finishTurn. */
+  handOff(input: HandOffInput): Promise<void>;
+  /** stream the LLM's answer, then saveAnswer. */
+  generate(input: GenerateInput): Promise<GenerateResult>;
+  /** deliver the saved reply through its conversation's channel (reopen first if it FAILED). */
+  deliver(input: DeliverInput): Promise<ReplyRef>;
+  /** deliver an agent's message in its turn, then finishTurn. */
+  deliverOwn(input: { messageId: string }): Promise<void>;
+  /** fail: the reply FAILED with its reason, the turn finished. */
+  failReply(input: FailReplyInput): Promise<ReplyRef>;
 }
 
 export type MessageFlowResult =

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
@@ -10,26 +9,26 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
-  TimeoutFailure,
   uuid4,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import {
   FailureTypes,
   LLM_MAX_ATTEMPTS,
   PERMANENT_FAILURES,
   PREDECESSOR_DONE_SIGNAL,
   type FailurePlan,
+  type FlowSteps,
   type GenerateResult,
   type MessageFlowInput,
   type MessageFlowResult,
   type Route,
 } from './contracts.js';
+import { failedStep, isDatabaseOutage, isGenerationFailure, isStreamLost, rootCause } from './failures.js';
 
 // Short database steps run as local activities: no extra workflow task, no task-queue round trip.
 // A step that meets a database outage returns at once and the workflow waits it out (below);
 // anything else is retried a few times, then the step gives up as InternalError.
-const db = proxyLocalActivities<Activities>({
+const db = proxyLocalActivities<FlowSteps>({
   startToCloseTimeout: '10s',
   retry: {
     initialInterval: '200ms',
@@ -61,7 +60,7 @@ const LLM_OPTIONS: ActivityOptions = {
  */
 const llmFor = (onFailure: FailurePlan | undefined) => {
   const plan = !onFailure ? 'a FAILED reply' : onFailure.action === 'reply' ? 'the fallback reply' : 'a handoff';
-  return proxyActivities<Activities>({ ...LLM_OPTIONS, summary: `route: LLM (on failure: ${plan})` });
+  return proxyActivities<FlowSteps>({ ...LLM_OPTIONS, summary: `route: LLM (on failure: ${plan})` });
 };
 
 export const predecessorDone = defineSignal(PREDECESSOR_DONE_SIGNAL);
@@ -89,14 +88,14 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
     }
     switch (route.responder) {
       case 'NONE':
-        await outlastingOutages(() => db.finish({ messageId }));
+        await outlastingOutages(() => db.finishTurn({ messageId }));
         return { status: 'SKIPPED', reason: route.reason };
       case 'AGENT':
         await CancellationScope.nonCancellable(() => outlastingOutages(() => db.deliverOwn({ messageId })));
         return { status: 'DELIVERED', messageId };
       case 'RULE': {
         if (route.text === undefined) {
-          await outlastingOutages(() => db.finish({ messageId }));
+          await outlastingOutages(() => db.finishTurn({ messageId }));
           return { status: 'HANDED_OFF', reason: `rule ${route.rule + 1}`, route };
         }
         const text = route.text;
@@ -135,8 +134,9 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
       ? { message: 'The flow was cancelled', type: FailureTypes.flowCancelled }
       : rootCause(err);
     // Even when the flow is being cancelled, record why and let the next message go.
+    const endTyping = isStreamLost(err);
     await CancellationScope.nonCancellable(() =>
-      outlastingOutages(() => db.failReply({ messageId, replyId, type: cause.type, reason: cause.message })),
+      outlastingOutages(() => db.failReply({ messageId, replyId, type: cause.type, reason: cause.message, endTyping })),
     );
     if (isCancellation(err)) throw err;
     // What the Web UI shows of a failed flow, carried by the failure itself (no extra command): the
@@ -155,9 +155,9 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
  * cancelled, since the reply is saved and visible. Returns the reply's id.
  */
 async function replyAndDeliver(messageId: string, save: (round: number) => Promise<GenerateResult>): Promise<string> {
-  const { announced } = await outlastingOutages(save);
+  const { published } = await outlastingOutages(save);
   const reply = await CancellationScope.nonCancellable(() =>
-    outlastingOutages(() => db.deliver({ messageId, announced })),
+    outlastingOutages(() => db.deliver({ messageId, published })),
   );
   return reply.replyId;
 }
@@ -176,33 +176,4 @@ async function outlastingOutages<T>(step: (round: number) => Promise<T>): Promis
       await sleep(delayMs);
     }
   }
-}
-
-/** An activity's failure comes wrapped in ActivityFailure; a local activity's arrives as it was thrown. */
-function isDatabaseOutage(err: unknown): boolean {
-  const failure = err instanceof ActivityFailure ? err.cause : err;
-  return failure instanceof ApplicationFailure && failure.type === FailureTypes.databaseUnavailable;
-}
-
-/** The LLM could not produce a reply, for good (rejected, not configured, never answered, timed out). */
-function isGenerationFailure(err: unknown): boolean {
-  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return true;
-  return (GENERATION_FAILURES as string[]).includes(rootCause(err).type);
-}
-
-const GENERATION_FAILURES = [FailureTypes.llmRejected, FailureTypes.llmNotConfigured, FailureTypes.llmUnavailable];
-
-/** The step that gave up (an activity's type) and its retry state: attempts used up, or not retryable. */
-function failedStep(err: unknown): { step?: string; retryState?: string } {
-  return err instanceof ActivityFailure ? { step: err.activityType, retryState: err.retryState } : {};
-}
-
-/** The innermost failure of an activity error: its type and message are what ops need. */
-function rootCause(err: unknown): { message: string; type: string } {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  if (current instanceof ApplicationFailure)
-    return { message: current.message, type: current.type ?? FailureTypes.internal };
-  if (current instanceof Error) return { message: current.message, type: current.name };
-  return { message: String(current), type: FailureTypes.internal };
 }

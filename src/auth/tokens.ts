@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { unauthorized } from '../errors.js';
-import { isStorableText } from '../http/validate.js';
+import { isStorableText } from '../lib/text.js';
 
 /** What a widget token narrows its customer's rights to: one end user of one chatbot. */
 export interface WidgetScope {

@@ -1,12 +1,30 @@
-import type { Channel, IConversation } from '../modules/conversations/conversation.entity.js';
-import type { IMessage } from '../modules/messages/message.entity.js';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Route } from '../http/route.js';
+import type { StatusChanges } from '../lifecycle/statuses.js';
+import type { Logger } from '../logger.js';
+import type { Channel, IConversation } from '../model/conversation.entity.js';
+import type { IMessage } from '../model/message.entity.js';
+import type { Receive } from './receive.js';
 
 /** What a channel answered on accepting a message: its own id for it (a WhatsApp wamid). */
 export interface Delivered {
   externalId?: string;
 }
 
-/** Delivers saved replies to one channel (widget, webhook, WhatsApp…). */
+/** What a channel's inbound side works with: the database, accepting a message, recording a receipt. */
+export interface InboundDeps {
+  orm: MikroORM;
+  /** A user's message that came in through the channel: accepted once per provider id, then answered. */
+  receive: Receive;
+  /** A status the channel reports for a message it took (receiveSent, receiveDelivered, …). */
+  receipt: StatusChanges['receive'];
+  logger: Logger;
+}
+
+/**
+ * One channel a conversation runs on (WIDGET, WEBHOOK, WHATSAPP), in one folder: how a reply goes
+ * out, and — for a channel whose provider calls us — how messages and receipts come in.
+ */
 export interface ChannelAdapter {
   /**
    * Hands the reply to the channel; resolves once the channel accepted it (the reply is then SENT).
@@ -18,6 +36,12 @@ export interface ChannelAdapter {
    * with a typing indicator). Best effort: a failure here never fails the reply.
    */
   acknowledge?(message: IMessage, conversation: IConversation): Promise<void>;
+  /**
+   * Optional: the routes where the channel's provider calls us (signed webhooks: handshakes,
+   * messages, receipts). WIDGET and WEBHOOK have none: their messages come in through
+   * POST /messages/send (a widget token, a customer's token).
+   */
+  inbound?(deps: InboundDeps): Route[];
 }
 
 /** The adapters this deployment has; a channel without one cannot deliver (ChannelNotConfigured). */

@@ -1,10 +1,10 @@
+import type { FlowLinks } from '../model/links.js';
 import type { Channels } from './channel.js';
-import type { FlowLinks } from '../temporal/ui-links.js';
 import { createWebhookChannel } from './webhook.js';
-import { createWhatsAppChannel } from './whatsapp.js';
+import { createWhatsAppChannel } from './whatsapp/index.js';
 import { widgetChannel } from './widget.js';
 
-/** The delivery adapters: the widget's room, signed webhooks, and the WhatsApp Cloud API. */
+/** The channels: the widget's room, the customer's signed webhook, and the WhatsApp Cloud API. */
 export function createChannels(options: { graphApiBaseUrl: string; links: FlowLinks }): Channels {
   return {
     WIDGET: widgetChannel,
@@ -13,4 +13,4 @@ export function createChannels(options: { graphApiBaseUrl: string; links: FlowLi
   };
 }
 
-export type { ChannelAdapter, Channels } from './channel.js';
+export type { ChannelAdapter, Channels, InboundDeps } from './channel.js';

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
-import { retryAfterMs } from '../http/retry-after.js';
+import { retryAfterMs } from '../lib/retry-after.js';
 
 /** Attempts of one delivery: with the deliver step's backoff (200 ms doubling to 10 s), about 45 s. */
 export const CHANNEL_MAX_ATTEMPTS = 10;

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
-import { toConversationDto } from '../modules/conversations/conversation.entity.js';
-import { toMessageDto } from '../modules/messages/message.entity.js';
-import type { FlowLinks } from '../temporal/ui-links.js';
+import { toConversationDto } from '../model/conversation.entity.js';
+import type { FlowLinks } from '../model/links.js';
+import { toMessageDto } from '../model/message.entity.js';
 import type { ChannelAdapter } from './channel.js';
 import { channelRetryAfterMs, transient } from './retry.js';
 

@@ -4,9 +4,9 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, PGliteDialect, sql, type DatabaseConnection } from 'kysely';
-import { Chatbot } from '../modules/chatbots/chatbot.entity.js';
-import { Conversation } from '../modules/conversations/conversation.entity.js';
-import { Message } from '../modules/messages/message.entity.js';
+import { Chatbot } from '../model/chatbot.entity.js';
+import { Conversation } from '../model/conversation.entity.js';
+import { Message } from '../model/message.entity.js';
 import { migrations } from './migrations/index.js';
 
 export interface DatabaseOptions {

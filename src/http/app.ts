@@ -1,82 +1,53 @@
-import Koa from 'koa';
 import { bodyParser } from '@koa/bodyparser';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Readiness } from '../health/readiness.js';
+import Koa from 'koa';
 import type { Logger } from '../logger.js';
-import { chatbotRoutes } from '../modules/chatbots/chatbot.routes.js';
-import { conversationActionRoutes } from '../modules/conversations/conversation-actions.routes.js';
-import type { ConversationActions } from '../modules/conversations/conversation.actions.js';
-import { conversationReadRoutes } from '../modules/conversations/conversation-read.routes.js';
-import { messageRoutes } from '../modules/messages/message.routes.js';
-import type { MessageService } from '../modules/messages/message.service.js';
-import { widgetTokenRoutes } from '../modules/widget/widget-token.routes.js';
-import type { WhatsAppInbound } from '../modules/whatsapp/whatsapp-inbound.js';
-import { whatsAppWebhookRoutes } from '../modules/whatsapp/whatsapp-webhook.routes.js';
-import { requireAuth } from './auth.js';
-import { errorHandler } from './errors.js';
-import { healthRoutes } from './health.routes.js';
-import type { FlowLinks } from '../temporal/ui-links.js';
-import { docsRoutes } from './openapi/docs.routes.js';
-import { requestLog } from './request-log.js';
 import { httpMetrics } from '../observability/http-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
-import { metricsRoutes } from '../observability/metrics.routes.js';
+import { errorHandler } from './errors.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { docsRoutes } from './openapi/docs.routes.js';
+import { requestLog } from './request-log.js';
+import type { Route } from './route.js';
+import { serveRoutes } from './router.js';
 
-export interface AppDeps {
-  orm: MikroORM;
-  messages: MessageService;
-  conversationActions: ConversationActions;
-  whatsAppInbound: WhatsAppInbound;
+export interface AppParts {
+  /** Health, readiness and metrics: served first, before any body is read. */
+  health: Route[];
+  /** Every other route, public ones (signed webhooks) and those that need a token. */
+  routes: Route[];
   jwtSecret: string;
   logger: Logger;
-  readiness: Readiness;
   metrics: Metrics;
-  /** The Temporal SDK's own exporter, appended to /metrics. */
-  sdkMetricsUrl?: string;
-  /** The Temporal UI addresses that conversations carry. */
-  links: FlowLinks;
 }
 
-/** The Koa app: errors first, then health (public), then authenticated JSON routes. */
-export function createApp(deps: AppDeps): Koa {
-  const app = createHealthApp(deps.readiness, deps.logger, deps.metrics, deps.sdkMetricsUrl);
+/**
+ * The API's Koa app: the request log, metrics and error mapping first, then health, then the JSON
+ * routes — public ones, then the token's — and the OpenAPI document of all of them (with /docs).
+ */
+export function createApp({ health, routes, jwtSecret, logger, metrics }: AppParts): Koa {
+  const app = createHealthApp(health, logger, metrics);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
-  // Meta's webhooks are signed, not authenticated by JWT: before the auth middleware.
-  const whatsapp = whatsAppWebhookRoutes(deps.orm, deps.whatsAppInbound);
-  app.use(whatsapp.routes());
-  app.use(whatsapp.allowedMethods());
-  // The OpenAPI document and its Swagger UI page are public too.
-  const docs = docsRoutes();
-  app.use(docs.routes());
-  app.use(docs.allowedMethods());
-  for (const middleware of requireAuth(deps.jwtSecret)) app.use(middleware);
-  const routers = [
-    chatbotRoutes(deps.orm),
-    conversationReadRoutes(deps.orm, deps.links),
-    conversationActionRoutes(deps.orm, deps.messages, deps.conversationActions),
-    messageRoutes(deps.orm, deps.messages),
-    widgetTokenRoutes(deps.orm, deps.jwtSecret),
-  ];
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  let document = '';
+  const docs = docsRoutes(() => document);
+  document = JSON.stringify(buildOpenApiDocument([...health, ...routes, ...docs]));
+  serveRoutes(app, [...docs, ...routes.filter((r) => r.access === 'public')]);
+  serveRoutes(
+    app,
+    routes.filter((r) => r.access !== 'public'),
+    { jwtSecret },
+  );
   return app;
 }
 
 /**
- * The request log and metrics, the error mapping, the health endpoints and /metrics: what a
- * worker-only process serves, and what the API serves first. /metrics and the SDK's worker
- * metrics appended to it are public like the health checks: they carry no tenant's ids or data.
+ * The request log and metrics, the error mapping, and the health routes: what a worker-only
+ * process serves, and what the API serves first.
  */
-export function createHealthApp(readiness: Readiness, logger: Logger, metrics: Metrics, sdkMetricsUrl?: string): Koa {
+export function createHealthApp(health: Route[], logger: Logger, metrics: Metrics): Koa {
   const app = new Koa();
   app.use(requestLog(logger));
   app.use(httpMetrics(metrics));
   app.use(errorHandler(logger));
-  for (const router of [healthRoutes(readiness), metricsRoutes(metrics, sdkMetricsUrl)]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  serveRoutes(app, health);
   return app;
 }

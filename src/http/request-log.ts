@@ -30,14 +30,18 @@ export function requestLog(logger: Logger): Middleware {
     },
     serializers: {
       // The path without its query, and only the headers that help tracing (the rest may be secret).
-      req: (req) => ({ method: req.method, url: req.url?.split('?')[0], userAgent: req.headers?.['user-agent'] }),
-      res: (res) => ({ statusCode: res.statusCode }),
+      req: (req: { method?: string; url?: string; headers?: Record<string, unknown> }) => ({
+        method: req.method,
+        url: req.url?.split('?')[0],
+        userAgent: req.headers?.['user-agent'],
+      }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
     },
     customProps: (req) => ({ route: (req as { route?: string }).route }),
   });
   return async (ctx, next) => {
     log(ctx.req, ctx.res);
-    const reqId = String(ctx.req.id);
+    const reqId = `${ctx.req.id as string}`;
     ctx.set('X-Request-Id', reqId);
     try {
       await withRequestId(reqId, next);

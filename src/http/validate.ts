@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableText } from '../lib/text.js';
 
 /** Parses input with a schema; a ZodError becomes a 400 with per-field errors in the error middleware. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -12,19 +13,6 @@ export const intParam = (min: number, max: number) =>
 export const uuidParam = z.object({ id: z.uuid() });
 
 const NOT_STORABLE = 'must be valid Unicode text without NUL characters';
-
-/**
- * Text PostgreSQL stores as given: it rejects NUL in text and jsonb, rejects lone UTF-16
- * surrogates in jsonb and would silently replace them in text. Such input is refused, not altered.
- */
-export function isStorableText(value: string): boolean {
-  return !value.includes('\u0000') && value.isWellFormed();
-}
-
-/** Text from outside our API (a provider's webhook) made storable: NUL dropped, lone surrogates replaced. */
-export function toStorableText(value: string): string {
-  return value.replaceAll('\u0000', '').toWellFormed();
-}
 
 /** A string field that reaches PostgreSQL: every one goes through this. */
 export const storableText = () => z.string().refine(isStorableText, NOT_STORABLE);

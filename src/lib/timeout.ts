@@ -6,7 +6,7 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: ()
       try {
         resolve(onTimeout());
       } catch (err) {
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     }, ms);
   });

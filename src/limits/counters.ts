@@ -5,7 +5,7 @@ import {
   type RateLimiterAbstract,
   type RateLimiterRes,
 } from 'rate-limiter-flexible';
-import type { RedisClientType } from 'redis';
+import type { createClient } from 'redis';
 import type { Logger } from '../logger.js';
 
 /** Every limit counts over this window: "per minute". */
@@ -44,7 +44,7 @@ export interface Counter {
 
 export interface CounterOptions {
   /** Counts shared by every process on this Redis; in this process's memory without one. */
-  redis?: RedisClientType<any, any, any, any, any>;
+  redis?: ReturnType<typeof createClient>;
   keyPrefix: string;
   logger: Logger;
 }

@@ -20,7 +20,7 @@ export async function startEchoLlm(port = 0): Promise<EchoLlm> {
     req.on('end', () => {
       let body: { model?: string; stream?: boolean; messages?: { role: string; content: string }[] };
       try {
-        body = JSON.parse(raw);
+        body = JSON.parse(raw) as typeof body;
       } catch {
         res
           .writeHead(400, { 'content-type': 'application/json' })

@@ -12,7 +12,7 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   /** Read at scrape time: gauges of state held elsewhere (sockets, the outbox). */
-  const probes: (() => Promise<void> | void)[] = [];
+  const probes: (() => Promise<void>)[] = [];
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
   return {
     registry,

@@ -1,7 +1,8 @@
 import type { WidgetScope } from '../auth/tokens.js';
-import type { DeliveryStatus } from '../modules/messages/message.entity.js';
-import type { MessageDto } from '../modules/messages/message.entity.js';
-import type { ConversationStatus } from '../modules/conversations/conversation.entity.js';
+import type { ConversationStatusEvent, DeltaEvent, StatusEvent, TypingEvent } from '../lifecycle/ports.js';
+import type { MessageDto } from '../model/message.entity.js';
+
+/** The Socket.IO protocol: the namespace, its rooms, and the typed events both ways (payloads: src/lifecycle/ports.ts). */
 
 export const NAMESPACE = '/messages';
 
@@ -13,33 +14,6 @@ export function conversationRoom(conversationId: string): string {
 /** The room of one chatbot: an agent dashboard learns there of every conversation's status change. */
 export function chatbotRoom(chatbotId: string): string {
   return `chatbot:${chatbotId}`;
-}
-
-/** A conversation's status changed (handoff, resume, close), and why. */
-export interface ConversationStatusEvent {
-  conversationId: string;
-  chatbotId: string;
-  status: ConversationStatus;
-  reason: string;
-}
-
-export interface StatusEvent {
-  messageId: string;
-  conversationId: string;
-  status: DeliveryStatus;
-}
-
-export interface TypingEvent {
-  conversationId: string;
-  isTyping: boolean;
-}
-
-export interface DeltaEvent {
-  messageId: string;
-  conversationId: string;
-  attempt: number;
-  index: number;
-  delta: string;
 }
 
 export type Ack<T = unknown> =

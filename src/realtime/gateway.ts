@@ -6,11 +6,10 @@ import { verifyToken } from '../auth/tokens.js';
 import { AppError, forbidden, notFound, TooManyRequests } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../logger.js';
+import { currentStatus, type StatusChanges } from '../lifecycle/statuses.js';
+import { Message } from '../model/message.entity.js';
 import { findOwnedChatbot } from '../modules/chatbots/chatbot.store.js';
 import { findVisibleConversation } from '../modules/conversations/conversation.store.js';
-import { Message } from '../modules/messages/message.entity.js';
-import { advanceStatus } from '../modules/messages/message.store.js';
-import { createSocketPublisher } from './publisher.js';
 import {
   chatbotRoom,
   conversationRoom,
@@ -28,10 +27,24 @@ export interface GatewayDeps {
   orm: MikroORM;
   jwtSecret: string;
   logger: Logger;
-  /** Shares rooms and events with other processes (worker processes publish through it). */
-  adapter?: ServerOptions['adapter'];
   /** Events per connection: over the limit an event is not handled and its ack says `rate_limited`. */
   limits: Pick<RateLimits, 'consumeSocketEvent'>;
+  /** receiveDelivered / receiveRead (src/lifecycle): a client's confirmations. */
+  receipt: StatusChanges['receive'];
+}
+
+/**
+ * The Socket.IO server on the HTTP server. `adapter` shares rooms and events with other processes
+ * (worker processes publish through it). Connection state recovery lets a briefly disconnected
+ * client get the events it missed, rooms included.
+ */
+export function createIoServer(http: HttpServer, adapter?: ServerOptions['adapter']): IoServer {
+  return new Server(http, {
+    cors: { origin: true },
+    maxHttpBufferSize: 64 * 1024,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    ...(adapter ? { adapter } : {}),
+  });
 }
 
 const subscriptionPayload = z.union([
@@ -41,19 +54,12 @@ const subscriptionPayload = z.union([
 const messagePayload = z.object({ messageId: z.uuid() });
 
 /**
- * Socket.IO on the HTTP server: namespace `/messages`, JWT in the handshake, and ownership-checked
- * subscriptions to conversation rooms. Connection state recovery lets a briefly disconnected
- * client get the events it missed, rooms included.
+ * What clients may do on the namespace `/messages`: connect with a JWT in the handshake, subscribe
+ * to the rooms of their own conversations (or, a customer, of a chatbot), and confirm what they
+ * received and read.
  */
-export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
-  const io: IoServer = new Server(http, {
-    cors: { origin: true },
-    maxHttpBufferSize: 64 * 1024,
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
-    ...(deps.adapter ? { adapter: deps.adapter } : {}),
-  });
+export function serveSockets(io: IoServer, deps: GatewayDeps): void {
   const nsp = io.of(NAMESPACE);
-  const publisher = createSocketPublisher(io);
 
   nsp.use((socket, next) => {
     try {
@@ -103,8 +109,8 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
       return target;
     });
 
-    // A live client confirms what it received / showed. Forward only, checked in the UPDATE itself;
-    // only the call that made the change emits it.
+    // A live client confirms what it received / showed (receiveDelivered, receiveRead): forward
+    // only, checked in the UPDATE itself; only the call that made the change publishes it.
     const confirm = (status: 'DELIVERED' | 'READ') => async (payload: unknown) => {
       const { messageId } = messagePayload.parse(payload);
       const em = deps.orm.em.fork();
@@ -113,16 +119,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
         conversation: { chatbot: { customerId: socket.data.customerId } },
       });
       if (!message) throw notFound('Message');
-      if (socket.data.widget)
+      if (socket.data.widget) {
         await findVisibleConversation(em, socket.data, message.conversation.id).catch(() =>
           Promise.reject(notFound('Message')),
         );
-      if (await advanceStatus(em, messageId, status)) {
-        publisher.status({ messageId, conversationId: message.conversation.id, status });
-        return { messageId, status };
       }
-      const current = await em.fork().findOneOrFail(Message, messageId);
-      return { messageId, status: current.deliveryStatus };
+      if (await deps.receipt(messageId, status)) return { messageId, status };
+      return { messageId, status: await currentStatus(em, messageId) };
     };
     handle('message:delivered', confirm('DELIVERED'));
     handle('message:read', confirm('READ'));
@@ -131,8 +134,6 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): IoServer {
     // `ready` through the adapter (to the socket's own room) so every client has an offset at once.
     nsp.to(socket.id).emit('ready', { recovered: socket.recovered });
   });
-
-  return io;
 }
 
 /** setTimeout fires at once for delays over 2^31-1 ms (~24.8 days): longer waits re-arm. */

@@ -133,7 +133,8 @@ async function waitUntilServing(address: string, timeoutMs = 30_000): Promise<vo
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal dev server at ${address} did not start: ${String(err)}`);
+      if (Date.now() > deadline)
+        throw new Error(`Temporal dev server at ${address} did not start: ${String(err)}`, { cause: err });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

@@ -1,19 +1,21 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-  type Client,
-} from '@temporalio/client';
-import { messageWorkflowId, PREDECESSOR_DONE_SIGNAL, type MessageFlowInput } from '../../workflows/contracts.js';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { messageWorkflowId, PREDECESSOR_DONE_SIGNAL } from '../../workflows/contracts.js';
+import type { FlowIsOpen, StartFlow, WakeTurn } from '../lifecycle/ports.js';
 import type { Logger } from '../logger.js';
 import type { TemporalLink } from './link.js';
 import { ChatbotIdKey, ConversationIdKey } from './search-attributes.js';
+
+/**
+ * The lifecycle's flow ports (src/lifecycle/ports.ts) on Temporal: starting a message's flow,
+ * waking one that waits for its turn, asking whether one is still open. Each takes the client
+ * when called, so they work in a process that connected to Temporal after it started.
+ */
 
 export interface FlowStarterOptions {
   taskQueue: string;
   /**
    * Whether to ask for an eager start now: only when a worker of the same task queue runs in this
-   * process (eager start needs it), and only while it is lightly loaded (see startAllInOne).
+   * process (eager start needs it), and only while it is lightly loaded (see src/app/roles.ts).
    */
   eager: () => boolean;
   turnRecheckSeconds?: number;
@@ -22,22 +24,13 @@ export interface FlowStarterOptions {
 }
 
 /**
- * `retry`: a new run of a closed flow whose reply is FAILED (its run may have failed, or completed
- * before a channel reported the failure); refused while a run is open, so concurrent retries make
- * one attempt.
- */
-export type StartMessageFlow = (
-  input: MessageFlowInput,
-  options?: { retry?: boolean },
-) => Promise<{ started: boolean }>;
-
-/**
  * Starts a message's durable flow. Starting it twice is harmless: the workflow ID is the message's
  * and duplicates are rejected even after the first run closed, so a flow never runs twice
- * (`started: false` then: the run that exists is the one). Before
- * Temporal first answered, it fails at once (the message waits in the outbox).
+ * (`started: false` then: the run that exists is the one). `retry`: a new run of a closed flow
+ * whose reply is FAILED, refused while a run is open, so concurrent retries make one attempt.
+ * Before Temporal first answered, it fails at once (the message waits in the outbox).
  */
-export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOptions): StartMessageFlow {
+export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOptions): StartFlow {
   return async (input, { retry = false } = {}) => {
     const client = temporal.client();
     try {
@@ -63,13 +56,13 @@ export function createFlowStarter(temporal: TemporalLink, options: FlowStarterOp
 }
 
 /**
- * Wakes a flow waiting for its turn. Best effort: a flow not started yet checks its turn when it
- * starts, and a waiting flow re-checks the database on a timer, so a lost signal only delays.
+ * Wakes a flow waiting for its turn. Best effort: a flow not started yet reads its turn when it
+ * starts, and a waiting flow re-reads it on a timer, so a lost wake only delays.
  */
-export function createTurnNotifier(client: Client, logger: Logger) {
-  return async (messageId: string): Promise<void> => {
+export function createTurnWaker(temporal: TemporalLink, logger: Logger): WakeTurn {
+  return async (messageId) => {
     try {
-      await client.workflow.getHandle(messageWorkflowId(messageId)).signal(PREDECESSOR_DONE_SIGNAL);
+      await temporal.client().workflow.getHandle(messageWorkflowId(messageId)).signal(PREDECESSOR_DONE_SIGNAL);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return;
       logger.warn({ messageId, err }, 'could not wake the next message flow');
@@ -78,10 +71,10 @@ export function createTurnNotifier(client: Client, logger: Logger) {
 }
 
 /** Whether a message's flow is still running; false once it closed (or no longer exists). */
-export function createFlowInspector(client: Client) {
-  return async (messageId: string): Promise<boolean> => {
+export function createFlowInspector(temporal: TemporalLink): FlowIsOpen {
+  return async (messageId) => {
     try {
-      const description = await client.workflow.getHandle(messageWorkflowId(messageId)).describe();
+      const description = await temporal.client().workflow.getHandle(messageWorkflowId(messageId)).describe();
       return description.status.name === 'RUNNING';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;

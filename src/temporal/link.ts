@@ -52,7 +52,7 @@ export function connectTemporal(options: { address: string; namespace: string; l
         return session;
       } catch (err) {
         await connection?.close().catch(() => undefined);
-        if (closed) throw new Error('The Temporal link was closed before it connected');
+        if (closed) throw new Error('The Temporal link was closed before it connected', { cause: err });
         if (attempt === 1)
           logger.warn(
             { address, err: String(err) },

@@ -1,64 +1,54 @@
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
-import type { Deps } from '../deps.js';
-import { createChannels } from '../channels/index.js';
-import { instrumentChannels } from '../observability/channel-metrics.js';
-import { flowMetricsSinks } from '../observability/flow-metrics.js';
-import type { Publisher } from '../realtime/publisher.js';
-import { createFlowInspector, createTurnNotifier } from './flows.js';
+import type { FlowSteps } from '../../workflows/contracts.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { flowMetricsSinks } from './flow-metrics.js';
+import type { TemporalLink } from './link.js';
 import { cachedWorkflowBundle } from './workflow-bundle.js';
+
+export interface MessageWorkerOptions {
+  temporal: TemporalLink;
+  namespace: string;
+  taskQueue: string;
+  /** The flow's steps, bound to their dependencies (activities/index.ts). */
+  activities: FlowSteps;
+  metrics: Metrics;
+  logger: Logger;
+  /** A bundle built beforehand (tests, WORKFLOW_BUNDLE_PATH); else one cached under `dataDir`. */
+  workflowBundle?: WorkflowBundleOption;
+  dataDir: string;
+}
 
 export interface MessageWorker {
   /** Readiness: resolves with a reason while the worker is not running. */
-  check(): Promise<string | void>;
+  check: () => Promise<string | void>;
   /** Running with at most a few workflow tasks and local steps in hand: a new flow may start eagerly. */
-  lightlyLoaded(): boolean;
+  lightlyLoaded: () => boolean;
   /** Rejects if the worker stops without being asked to (its process should then exit non-zero). */
   failed: Promise<never>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**
  * Runs the message flows' worker once Temporal is reachable (a process started during a Temporal
  * outage waits for it instead of exiting). A worker that dies by itself is reported on `failed`.
  */
-export function startMessageWorker(
-  deps: Deps,
-  options: { publisher: Publisher; workflowBundle?: WorkflowBundleOption },
-): MessageWorker {
-  const { config, logger } = deps;
+export function startMessageWorker(options: MessageWorkerOptions): MessageWorker {
   let worker: Worker | undefined;
   let stopping = false;
   let connected = false;
 
   const run = (async () => {
-    const session = await deps.temporal.ready;
+    const session = await options.temporal.ready;
     connected = true;
     if (stopping) return;
-    const client = session.client;
     worker = await Worker.create({
       connection: session.connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      workflowBundle: options.workflowBundle ?? {
-        codePath: config.workflowBundlePath ?? (await cachedWorkflowBundle(config.dataDir)),
-      },
-      activities: createActivities({
-        orm: deps.orm,
-        publisher: options.publisher,
-        llm: deps.llm,
-        logger,
-        channels: instrumentChannels(
-          createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl, links: deps.links }),
-          deps.metrics,
-        ),
-        notifyTurn: createTurnNotifier(client, logger),
-        flowIsOpen: createFlowInspector(client),
-        links: deps.links,
-        history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
-        reply: { maxTokens: config.llm.maxTokens, maxChars: config.llm.replyMaxChars },
-      }),
-      sinks: flowMetricsSinks(deps.metrics),
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      workflowBundle: options.workflowBundle ?? { codePath: await cachedWorkflowBundle(options.dataDir) },
+      activities: options.activities,
+      sinks: flowMetricsSinks(options.metrics),
       shutdownGraceTime: '5s',
     });
     const running = worker.run();
@@ -68,14 +58,13 @@ export function startMessageWorker(
 
   const failed = run.then(
     () => (stopping ? never() : Promise.reject(new Error('The Temporal worker stopped by itself'))),
-    (err) => (stopping ? never() : Promise.reject(err)),
+    (err: unknown) => (stopping ? never() : Promise.reject(err instanceof Error ? err : new Error(String(err)))),
   );
 
   return {
-    async check() {
+    check() {
       const state = worker?.getState();
-      if (state === 'RUNNING') return;
-      return state ? state.toLowerCase() : 'starting';
+      return Promise.resolve(state === 'RUNNING' ? undefined : (state?.toLowerCase() ?? 'starting'));
     },
     lightlyLoaded() {
       if (worker?.getState() !== 'RUNNING') return false;

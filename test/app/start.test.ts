@@ -130,7 +130,7 @@ describe('a stop asked for during start-up', () => {
       app.child.kill('SIGTERM');
       // Positive signal either way: the process says it is shutting down, or it is gone.
       await Promise.race([
-        waitFor(async () => app.output().includes('SIGTERM: shutting down'), 20_000, 'the shutdown notice'),
+        waitFor(() => app.output().includes('SIGTERM: shutting down'), 20_000, 'the shutdown notice'),
         app.exited,
       ]);
       for (const socket of held) socket.destroy(); // the start-up now fails, and the stop goes on

@@ -514,7 +514,7 @@ describe('a conversation an agent takes over', () => {
           updatedAt: reply.createdAt,
         }),
       ],
-      ['typing', { conversationId, isTyping: false }],
+      // No second `typing false`: the stream ended its own typing before the delivery failed.
       ['message:status', { messageId: reply.id, conversationId, status: 'FAILED' }],
       last,
     ]);

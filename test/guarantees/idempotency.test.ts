@@ -232,7 +232,7 @@ describe('Idempotency-Key on POST /messages/send', () => {
       await holder.waitUntilBlocking();
       doomed.child.kill('SIGKILL');
       await doomed.exited;
-      expect(String(await lost)).toContain('fetch failed'); // the client never got an answer
+      expect(((await lost) as Error).message).toContain('fetch failed'); // the client never got an answer
       // Its transaction ends (and its lock with it) without waiting for the row it was waiting on.
       await waitFor(async () => !(await holder.isBlocking()), 5_000, 'the dead request to let go');
 

@@ -1,22 +1,15 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Server } from 'socket.io';
+import { createLifecycle } from '../../src/lifecycle/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createSocketPublisher } from '../../src/realtime/publisher.js';
-import { createFlowStarter } from '../../src/temporal/flows.js';
+import { createSocketPublisher } from '../../src/realtime/socket-publisher.js';
+import { createFlowInspector, createFlowStarter, createTurnWaker } from '../../src/temporal/flows.js';
 import { connectTemporal } from '../../src/temporal/link.js';
 import { startOutboxSweeper } from '../../src/temporal/outbox-sweeper.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.js';
 import { testEnv } from '../support/env.js';
 import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
-import {
-  apiClient,
-  connectSocket,
-  createChatbot,
-  startTestApp,
-  tokenFor,
-  waitFor,
-  type TestApp,
-} from '../support/harness.js';
+import { apiClient, connectSocket, createChatbot, startTestApp, tokenFor, waitFor } from '../support/harness.js';
 import { freePort } from '../support/ports.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -97,14 +90,24 @@ describe('the sweeper keeps the 202 promise', () => {
     const taskQueue = `sweeper-${crypto.randomUUID()}`;
     const start = createFlowStarter(temporal, { taskQueue, eager: () => false, timeoutMs: 3000 });
     let refuse = true;
+    const startFlow: typeof start = (flow) =>
+      flow.messageId === ids[1] && refuse ? Promise.reject(new Error('this start is refused')) : start(flow);
+    const logger = createLogger('silent');
+    const lifecycle = createLifecycle({
+      orm: app.deps.orm,
+      publisher: createSocketPublisher(new Server()),
+      links: app.deps.links,
+      logger,
+      wakeTurn: createTurnWaker(temporal, logger),
+      flowIsOpen: createFlowInspector(temporal),
+      startFlow,
+    });
     const sweeper = startOutboxSweeper({
       orm: app.deps.orm,
       temporal,
-      startFlow: (flow) =>
-        flow.messageId === ids[1] && refuse ? Promise.reject(new Error('this start is refused')) : start(flow),
-      publisher: createSocketPublisher(new Server()),
-      logger: createLogger('silent'),
-      links: app.deps.links,
+      startFlow,
+      lifecycle,
+      logger,
       intervalMs: 100,
       graceMs: 0,
       abandonedAfterMs: 3_600_000,
@@ -115,7 +118,7 @@ describe('the sweeper keeps the 202 promise', () => {
       (
         await app.deps.orm.em
           .fork()
-          .execute<{ id: string }[]>('select id from message where flow_started_at is not null and id in (?)', [ids])
+          .execute<{ id: string }[]>('select id from message where turn_started_at is not null and id in (?)', [ids])
       ).map((r) => r.id);
     // The refused second message does not hold up the third, which comes after it.
     const around = await waitFor(

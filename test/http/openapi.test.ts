@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type Koa from 'koa';
 import { z } from 'zod';
-import type { ZodOpenApiOperationObject, ZodOpenApiResponseObject } from 'zod-openapi';
-import { createReadiness } from '../../src/health/readiness.js';
-import { createApp, type AppDeps } from '../../src/http/app.js';
+import type { ZodOpenApiResponseObject } from 'zod-openapi';
 import { openApiPaths } from '../../src/http/openapi/document.js';
 import { apiClient, settledHistory, startScenario, type ApiResponse, type Scenario } from '../support/harness.js';
 
@@ -39,27 +37,9 @@ function documentedRoutes(document: { paths: Record<string, Record<string, unkno
   return routes;
 }
 
-/**
- * The app exactly as src/runtime.ts builds it (createApp), for its route table only: no request
- * reaches it, so the services it would call are never used.
- */
-function routeTableApp(): Koa {
-  const { deps } = scenario.app;
-  const unused = <T>() => ({}) as T;
-  const appDeps: AppDeps = {
-    ...deps,
-    jwtSecret: deps.config.jwtSecret,
-    readiness: createReadiness(),
-    messages: unused(),
-    conversationActions: unused(),
-    whatsAppInbound: unused(),
-  };
-  return createApp(appDeps);
-}
-
 /** Parses a real response with the zod schema the document declares for its path, method and status. */
 function expectDocumented(res: ApiResponse, method: string, path: string) {
-  const operation = openApiPaths[path]?.[method.toLowerCase() as (typeof METHODS)[number]];
+  const operation = openApiPaths(scenario.app.api.routes)[path]?.[method.toLowerCase() as (typeof METHODS)[number]];
   if (!operation) throw new Error(`${method} ${path} is not documented`);
   const response = operation.responses[`${res.status}` as '200'] as ZodOpenApiResponseObject | undefined;
   if (!response)
@@ -90,7 +70,7 @@ describe('GET /openapi.json', () => {
     const document = (await (await fetch(`${scenario.app.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const served = servedRoutes(routeTableApp());
+    const served = servedRoutes(scenario.app.api.koa);
     const documented = documentedRoutes(document);
     expect(served.size).toBeGreaterThan(20);
     expect({

@@ -19,24 +19,27 @@ export type GraphAnswer = { status: number; body: unknown };
 export async function startFakeGraphApi() {
   const requests: GraphRequest[] = [];
   const answers: GraphAnswer[] = [];
-  const server = createServer(async (req, res) => {
-    const body = JSON.parse((await readBody(req)) || '{}');
-    requests.push({
-      method: req.method ?? '',
-      path: req.url ?? '',
-      authorization: String(req.headers.authorization ?? ''),
-      body,
-    });
-    const answer = answers.shift() ?? {
-      status: 200,
-      body: {
-        messaging_product: 'whatsapp',
-        contacts: [{ input: body.to, wa_id: body.to }],
-        messages: [{ id: `wamid.${randomUUID()}` }],
-      },
-    };
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
-  });
+  const server = createServer(
+    (req, res) =>
+      void (async () => {
+        const body = JSON.parse((await readBody(req)) || '{}');
+        requests.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          authorization: String(req.headers.authorization ?? ''),
+          body,
+        });
+        const answer = answers.shift() ?? {
+          status: 200,
+          body: {
+            messaging_product: 'whatsapp',
+            contacts: [{ input: body.to, wa_id: body.to }],
+            messages: [{ id: `wamid.${randomUUID()}` }],
+          },
+        };
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      })(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v23.0`,

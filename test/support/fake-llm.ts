@@ -76,47 +76,50 @@ export async function startFakeLlm(
   const waiters: { count: number; resolve: () => void }[] = [];
   let hanging: ServerResponse[] = [];
 
-  const server: Server = createServer(async (req, res) => {
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { message: 'not found' } }));
-      return;
-    }
-    const receivedAt = Date.now();
-    const body = JSON.parse(await readBody(req)) as RecordedRequest & {
-      max_tokens?: number;
-      stream_options?: { include_usage?: boolean };
-    };
-    const recorded: RecordedRequest = {
-      receivedAt,
-      model: body.model,
-      temperature: body.temperature,
-      maxTokens: body.max_tokens,
-      stream: Boolean(body.stream),
-      includeUsage: Boolean(body.stream_options?.include_usage),
-      messages: body.messages,
-    };
-    requests.push(recorded);
-    if (options.refuseStreamOptions && body.stream_options) {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          error: {
-            message: 'Unrecognized request argument supplied: stream_options',
-            type: 'invalid_request_error',
-            param: null,
-            code: null,
-          },
-        }),
-      );
-      for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
-      return;
-    }
-    for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
-    const behaviour = queue.shift() ?? { kind: 'reply' };
-    await respond(behaviour, body, res, recorded);
-  });
+  const server: Server = createServer(
+    (req, res) =>
+      void (async () => {
+        if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { message: 'not found' } }));
+          return;
+        }
+        const receivedAt = Date.now();
+        const body = JSON.parse(await readBody(req)) as RecordedRequest & {
+          max_tokens?: number;
+          stream_options?: { include_usage?: boolean };
+        };
+        const recorded: RecordedRequest = {
+          receivedAt,
+          model: body.model,
+          temperature: body.temperature,
+          maxTokens: body.max_tokens,
+          stream: Boolean(body.stream),
+          includeUsage: Boolean(body.stream_options?.include_usage),
+          messages: body.messages,
+        };
+        requests.push(recorded);
+        if (options.refuseStreamOptions && body.stream_options) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: {
+                message: 'Unrecognized request argument supplied: stream_options',
+                type: 'invalid_request_error',
+                param: null,
+                code: null,
+              },
+            }),
+          );
+          for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
+          return;
+        }
+        for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
+        const behaviour = queue.shift() ?? { kind: 'reply' };
+        await respond(behaviour, body, res, recorded);
+      })(),
+  );
 
   async function respond(
     behaviour: Behaviour,

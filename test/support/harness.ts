@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
 import { io, type Socket } from 'socket.io-client';
-import { loadConfig } from '../../src/config.js';
-import { createDeps, type Deps } from '../../src/deps.js';
+import { startAllInOne } from '../../src/app/all-in-one.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createDeps, type Deps } from '../../src/app/deps.js';
+import type { Running } from '../../src/app/running.js';
 import { createLogger } from '../../src/logger.js';
+import { withoutFlowLinks } from '../../src/model/links.js';
 import { logContext } from '../../src/observability/log-context.js';
-import { withoutFlowLinks } from '../../src/temporal/ui-links.js';
-import { startAllInOne } from '../../src/runtime.js';
 import { testEnv } from './env.js';
 import { startFakeLlm, type FakeLlm } from './fake-llm.js';
 
@@ -15,6 +16,8 @@ export interface TestApp {
   url: string;
   deps: Deps;
   taskQueue: string;
+  /** The API's Koa app and its declared routes (the OpenAPI test reads the route table). */
+  api: NonNullable<Running['api']>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     url: running.url,
     deps,
     taskQueue,
+    api: running.api!,
     async stop() {
       await reportIfSlow('stopping the app (HTTP, sweeper, worker)', running.stop());
       await reportIfSlow('closing its connections', deps.close());

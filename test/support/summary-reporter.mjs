@@ -1,3 +1,5 @@
+import process from 'node:process';
+
 /** Ends the run with the plain closing line CI reads: "N passed, N failed". */
 export default class SummaryReporter {
   onRunComplete(_contexts, results) {

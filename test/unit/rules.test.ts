@@ -1,6 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { RE2JS } from 're2js';
-import { matchRule, ruleSchema, rulesSchema, type Rule } from '../../src/modules/routing/rules.js';
+import { matchRule, ruleSchema, rulesSchema, type Rule } from '../../src/routing/rules.js';
 
 const keyword = (value: string, text = `about ${value}`): Rule => ({
   match: { type: 'keyword', value },

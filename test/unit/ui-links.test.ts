@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createFlowLinks, withoutFlowLinks } from '../../src/temporal/ui-links.js';
+import { withoutFlowLinks } from '../../src/model/links.js';
+import { createFlowLinks } from '../../src/temporal/ui-links.js';
 
 describe('Temporal UI links', () => {
   const links = createFlowLinks('http://ui.example:8080/', 'prod ns');

@@ -5,6 +5,7 @@ import { Migration20261126010000_routing } from './Migration20261126010000_routi
 import { Migration20261126020000_channels } from './Migration20261126020000_channels.js';
 import { Migration20261126030000_whatsapp } from './Migration20261126030000_whatsapp.js';
 import { Migration20261127000000_limits } from './Migration20261127000000_limits.js';
+import { Migration20261204000000_turns } from './Migration20261204000000_turns.js';
 
 /** Every migration in order; listed explicitly so no file-system discovery is needed at run time. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: 'Migration20261126020000_channels', class: Migration20261126020000_channels },
   { name: 'Migration20261126030000_whatsapp', class: Migration20261126030000_whatsapp },
   { name: 'Migration20261127000000_limits', class: Migration20261127000000_limits },
+  { name: 'Migration20261204000000_turns', class: Migration20261204000000_turns },
 ];

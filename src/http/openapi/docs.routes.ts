@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import Router from '@koa/router';
-import { notFound } from '../../errors.js';
+import { z } from 'zod';
+import { json } from './responses.js';
+import { route, type Route } from '../route.js';
 import {
   DOCS_INIT_FILE,
   DOCS_INIT_SCRIPT,
@@ -9,35 +10,71 @@ import {
   docsAssetParamSchema,
   swaggerUiPath,
 } from './docs-assets.js';
-import { buildOpenApiDocument } from './document.js';
+
+const tags = ['Documentation'];
 
 /**
- * Public, before auth: GET /openapi.json (the OpenAPI 3.1 document, built once from the routes'
- * zod schemas), GET /docs (Swagger UI) and its assets, served from the installed swagger-ui-dist.
+ * Public: GET /openapi.json (the OpenAPI 3.1 document, built once from the route declarations),
+ * GET /docs (Swagger UI) and its assets, served from the installed swagger-ui-dist (no CDN).
  */
-export function docsRoutes(): Router {
-  const document = JSON.stringify(buildOpenApiDocument());
-  const router = new Router();
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = document;
-  });
-  router.get('/docs', (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = DOCS_PAGE;
-  });
-  router.get('/docs/:asset', (ctx) => {
-    const params = docsAssetParamSchema.safeParse(ctx.params);
-    if (!params.success) throw notFound('Asset');
-    const { asset } = params.data;
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    if (asset === DOCS_INIT_FILE) {
-      ctx.type = 'text/javascript; charset=utf-8';
-      ctx.body = DOCS_INIT_SCRIPT;
-    } else {
-      ctx.type = SWAGGER_UI_FILES[asset];
-      ctx.body = createReadStream(swaggerUiPath(asset));
-    }
-  });
-  return router;
+export function docsRoutes(document: () => string): Route[] {
+  return [
+    route({
+      method: 'get',
+      path: '/openapi.json',
+      access: 'public',
+      operationId: 'openApiDocument',
+      tags,
+      summary: 'This OpenAPI 3.1 document',
+      responses: { '200': json('The document', z.record(z.string(), z.unknown())) },
+      handle({ ctx }) {
+        ctx.type = 'application/json';
+        return document();
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/docs',
+      access: 'public',
+      operationId: 'docsPage',
+      tags,
+      summary: 'This document in Swagger UI',
+      responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
+      handle({ ctx }) {
+        ctx.type = 'text/html; charset=utf-8';
+        return DOCS_PAGE;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/docs/:asset',
+      access: 'public',
+      operationId: 'docsAsset',
+      tags,
+      summary: 'A file of the docs page (Swagger UI, served from the installed swagger-ui-dist)',
+      request: { params: docsAssetParamSchema },
+      unknownPath: 'Asset',
+      responses: {
+        '200': {
+          description: 'The file',
+          content: {
+            'text/css': { schema: z.string() },
+            'text/javascript': { schema: z.string() },
+            'image/png': { schema: z.string().meta({ contentMediaType: 'image/png' }) },
+          },
+        },
+      },
+      errors: [404],
+      say: { 404: 'No such file.' },
+      handle({ params: { asset }, ctx }) {
+        ctx.set('Cache-Control', 'public, max-age=3600');
+        if (asset === DOCS_INIT_FILE) {
+          ctx.type = 'text/javascript; charset=utf-8';
+          return DOCS_INIT_SCRIPT;
+        }
+        ctx.type = SWAGGER_UI_FILES[asset];
+        return createReadStream(swaggerUiPath(asset));
+      },
+    }),
+  ];
 }

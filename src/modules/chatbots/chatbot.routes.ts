@@ -1,63 +1,115 @@
-import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { parse, uuidParam } from '../../http/validate.js';
-import { Chatbot, toChatbotDto } from './chatbot.entity.js';
-import { findOwnedChatbot } from './chatbot.store.js';
+import { z } from 'zod';
+import { json } from '../../http/openapi/responses.js';
+import { route, type Route } from '../../http/route.js';
+import { uuidParam } from '../../http/validate.js';
+import { Chatbot, toChatbotDto } from '../../model/chatbot.entity.js';
+import { chatbotSchema, pageMetaSchema } from '../resource.schemas.js';
 import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } from './chatbot.schemas.js';
+import { findOwnedChatbot } from './chatbot.store.js';
+
+const one = z.strictObject({ data: chatbotSchema });
+const tags = ['Chatbots'];
 
 /**
  * A customer's bots, and only theirs: create, list (paged), read, change (PATCH names only what
  * changes), delete. A deleted bot is gone from these routes and accepts no messages (404); its
  * conversations and their history stay readable.
  */
-export function chatbotRoutes(orm: MikroORM): Router {
-  const router = new Router({ prefix: '/chatbots' });
-  router.post('/', async (ctx) => {
-    const input = parse(createChatbotSchema, ctx.request.body);
-    const em = orm.em.fork();
-    const chatbot = em.create(Chatbot, { id: randomUUID(), customerId: ctx.state.customerId, ...input });
-    await em.flush();
-    ctx.status = 201;
-    ctx.body = { data: toChatbotDto(chatbot) };
-  });
-
-  router.get('/', async (ctx) => {
-    const { page, limit } = parse(listChatbotsQuerySchema, ctx.query);
-    const [chatbots, total] = await orm.em
-      .fork()
-      .findAndCount(
-        Chatbot,
-        { customerId: ctx.state.customerId, deletedAt: null },
-        { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
-      );
-    ctx.body = { data: chatbots.map(toChatbotDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
-  });
-
-  router.get('/:id', async (ctx) => {
-    const { id } = parse(uuidParam, ctx.params);
-    ctx.body = { data: toChatbotDto(await findOwnedChatbot(orm.em.fork(), ctx.state.customerId, id)) };
-  });
-
-  router.patch('/:id', async (ctx) => {
-    const { id } = parse(uuidParam, ctx.params);
-    const changes = parse(updateChatbotSchema, ctx.request.body);
-    const em = orm.em.fork();
-    const chatbot = await findOwnedChatbot(em, ctx.state.customerId, id);
-    // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was.
-    em.assign(chatbot, { ...changes, ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }) });
-    await em.flush();
-    ctx.body = { data: toChatbotDto(chatbot) };
-  });
-
-  router.delete('/:id', async (ctx) => {
-    const { id } = parse(uuidParam, ctx.params);
-    const em = orm.em.fork();
-    const chatbot = await findOwnedChatbot(em, ctx.state.customerId, id);
-    chatbot.deletedAt = new Date();
-    await em.flush();
-    ctx.status = 204;
-  });
-
-  return router;
+export function chatbotRoutes(orm: MikroORM): Route[] {
+  return [
+    route({
+      method: 'post',
+      path: '/chatbots',
+      access: 'customer',
+      operationId: 'createChatbot',
+      tags,
+      summary: 'Create a chatbot',
+      request: { body: createChatbotSchema },
+      responses: { '201': json('Created', one) },
+      errors: [400, 413, 415],
+      async handle({ body, caller }) {
+        const em = orm.em.fork();
+        const chatbot = em.create(Chatbot, { id: randomUUID(), customerId: caller.customerId, ...body });
+        await em.flush();
+        return { data: toChatbotDto(chatbot) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/chatbots',
+      access: 'customer',
+      operationId: 'listChatbots',
+      tags,
+      summary: 'List the caller’s chatbots, oldest first, in numbered pages',
+      request: { query: listChatbotsQuerySchema },
+      responses: {
+        '200': json('A page of chatbots', z.strictObject({ data: z.array(chatbotSchema), meta: pageMetaSchema })),
+      },
+      errors: [400],
+      async handle({ query: { page, limit }, caller }) {
+        const [chatbots, total] = await orm.em
+          .fork()
+          .findAndCount(
+            Chatbot,
+            { customerId: caller.customerId, deletedAt: null },
+            { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
+          );
+        return { data: chatbots.map(toChatbotDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/chatbots/:id',
+      access: 'customer',
+      operationId: 'getChatbot',
+      tags,
+      summary: 'Read a chatbot',
+      request: { params: uuidParam },
+      responses: { '200': json('The chatbot', one) },
+      errors: [400, 404],
+      handle: async ({ params, caller }) => ({
+        data: toChatbotDto(await findOwnedChatbot(orm.em.fork(), caller.customerId, params.id)),
+      }),
+    }),
+    route({
+      method: 'patch',
+      path: '/chatbots/:id',
+      access: 'customer',
+      operationId: 'updateChatbot',
+      tags,
+      summary: 'Change the fields named (at least one); only those change',
+      request: { params: uuidParam, body: updateChatbotSchema },
+      responses: { '200': json('The changed chatbot', one) },
+      errors: [400, 413, 415, 404],
+      async handle({ params, body: changes, caller }) {
+        const em = orm.em.fork();
+        const chatbot = await findOwnedChatbot(em, caller.customerId, params.id);
+        // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was.
+        em.assign(chatbot, { ...changes, ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }) });
+        await em.flush();
+        return { data: toChatbotDto(chatbot) };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/chatbots/:id',
+      access: 'customer',
+      operationId: 'deleteChatbot',
+      tags,
+      summary: 'Delete a chatbot (soft)',
+      description:
+        'The bot is gone from these routes and new sends to it are 404; its conversations and their history stay readable, and messages already accepted are finished (not answered).',
+      request: { params: uuidParam },
+      responses: { '204': { description: 'Deleted' } },
+      errors: [400, 404],
+      async handle({ params, caller }) {
+        const em = orm.em.fork();
+        const chatbot = await findOwnedChatbot(em, caller.customerId, params.id);
+        chatbot.deletedAt = new Date();
+        await em.flush();
+      },
+    }),
+  ];
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { intParam, storableText } from '../../http/validate.js';
-import { rulesSchema } from '../routing/rules.js';
-import { ON_FAILURE } from './chatbot.entity.js';
+import { ON_FAILURE } from '../../model/chatbot.entity.js';
+import { rulesSchema } from '../../routing/rules.js';
 
 /** Every writable field, without defaults: POST fills the defaults, PATCH changes only what it names. */
 const fields = {

@@ -1,26 +1,26 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../errors.js';
-import type { Publisher } from '../../realtime/publisher.js';
-import type { FlowLinks } from '../../temporal/ui-links.js';
-import { toConversationDto, type ConversationStatus } from './conversation.entity.js';
-import { changeStatus, findOwnedConversation } from './conversation.store.js';
+import type { ChangeConversationStatus, ConversationTransition } from '../../lifecycle/conversation-status.js';
+import { TRANSITIONS } from '../../lifecycle/table.js';
+import type { FlowLinks } from '../../model/links.js';
+import { toConversationDto } from '../../model/conversation.entity.js';
+import { findOwnedConversation } from './conversation.store.js';
 
-export type ConversationAction = 'handoff' | 'resume' | 'close';
+/** What an agent asks for, the transition it is (src/lifecycle/table.ts), and the reason said when none is given. */
+export const ACTIONS = {
+  handoff: { transition: 'handOver', reason: 'an agent took over', past: 'handed off' },
+  resume: { transition: 'resume', reason: 'handed back to the bot', past: 'resumed' },
+  close: { transition: 'close', reason: 'closed', past: 'closed' },
+} as const satisfies Record<string, { transition: ConversationTransition; reason: string; past: string }>;
 
-const TRANSITIONS: Record<ConversationAction, { to: ConversationStatus; from: ConversationStatus[]; reason: string }> =
-  {
-    handoff: { to: 'HANDOFF', from: ['OPEN'], reason: 'an agent took over' },
-    resume: { to: 'OPEN', from: ['HANDOFF'], reason: 'handed back to the bot' },
-    close: { to: 'CLOSED', from: ['OPEN', 'HANDOFF'], reason: 'closed' },
-  };
+export type ConversationAction = keyof typeof ACTIONS;
 
 /**
  * An agent's (customer's) status changes of a conversation. Repeating one is a no-op that answers
- * the same (no second event); a change a status does not allow (resuming a closed conversation)
- * is a 409. Every change is emitted as `conversation:status` to the conversation's room and to its
- * chatbot's room.
+ * the same (no second event); a change the status does not allow (resuming a closed conversation)
+ * is a 409. Every change is published as `conversation:status` by the transition.
  */
-export function createConversationActions({ publisher, links }: { publisher: Publisher; links: FlowLinks }) {
+export function createConversationActions({ change, links }: { change: ChangeConversationStatus; links: FlowLinks }) {
   return async (
     em: EntityManager,
     customerId: string,
@@ -28,26 +28,19 @@ export function createConversationActions({ publisher, links }: { publisher: Pub
     action: ConversationAction,
     reason?: string,
   ) => {
-    const { to, from, reason: defaultReason } = TRANSITIONS[action];
+    const { transition, reason: defaultReason, past } = ACTIONS[action];
+    const to = TRANSITIONS[transition].conversation.to;
     const conversation = await findOwnedConversation(em, customerId, conversationId);
     if (conversation.status !== to) {
       // Found just above, and conversations are never deleted: the change has a row to report.
-      const change = (await changeStatus(em, conversationId, to, from))!;
-      if (!change.changed && change.status !== to)
-        throw conflict(`A ${change.status.toLowerCase()} conversation cannot be ${PAST[action]}`);
-      if (change.changed)
-        publisher.conversationStatus({
-          conversationId,
-          chatbotId: change.chatbotId,
-          status: to,
-          reason: reason ?? defaultReason,
-        });
+      const outcome = (await change(em, transition, conversationId, reason ?? defaultReason))!;
+      if (!outcome.changed && outcome.status !== to) {
+        throw conflict(`A ${outcome.status.toLowerCase()} conversation cannot be ${past}`);
+      }
       await em.refresh(conversation);
     }
     return toConversationDto(conversation, links);
   };
 }
-
-const PAST: Record<ConversationAction, string> = { handoff: 'handed off', resume: 'resumed', close: 'closed' };
 
 export type ConversationActions = ReturnType<typeof createConversationActions>;

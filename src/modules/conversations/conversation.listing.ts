@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Conversation, toConversationDto, type ConversationDto } from './conversation.entity.js';
-import { encodeCursor, type ListConversationsQuery } from './conversation-read.schemas.js';
-import type { FlowLinks } from '../../temporal/ui-links.js';
+import { Conversation, toConversationDto, type ConversationDto } from '../../model/conversation.entity.js';
+import { encodeCursor, type ListConversationsQuery } from './conversation.schemas.js';
+import type { FlowLinks } from '../../model/links.js';
 
 export interface ConversationPage {
   data: ConversationDto[];

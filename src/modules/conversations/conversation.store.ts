@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
 import type { Caller } from '../../auth/tokens.js';
-import { Conversation, type Channel, type ConversationStatus, type IConversation } from './conversation.entity.js';
+import { Conversation, type Channel, type IConversation } from '../../model/conversation.entity.js';
 
 /** A conversation of one of the customer's chatbots, or 404 (unknown and foreign look the same). */
 export async function findOwnedConversation(em: EntityManager, customerId: string, id: string): Promise<IConversation> {
@@ -35,30 +35,6 @@ export async function findOrOpenConversation(
     [randomUUID(), key.chatbotId, key.externalUserId, key.channel, now, now],
   );
   return em.findOneOrFail(Conversation, where, { orderBy: { createdAt: 'desc' } });
-}
-
-/**
- * Moves a conversation to `to` if its status is one of `from`; the guard is in the UPDATE, so of
- * concurrent or repeated changes exactly one reports `changed` (and emits the event). Undefined:
- * no such conversation.
- */
-export async function changeStatus(
-  em: EntityManager,
-  conversationId: string,
-  to: ConversationStatus,
-  from: ConversationStatus[],
-): Promise<{ changed: boolean; chatbotId: string; status: ConversationStatus } | undefined> {
-  const rows = await em.execute<{ chatbot_id: string; status: ConversationStatus; changed: boolean }[]>(
-    `with changed as (
-       update conversation set status = ?, updated_at = now() where id = ? and status in (?) returning id
-     )
-     select c.chatbot_id, case when exists (select 1 from changed) then ? else c.status end as status,
-            exists (select 1 from changed) as changed
-       from conversation c where c.id = ?`,
-    [to, conversationId, from, to, conversationId],
-  );
-  const row = rows[0];
-  return row && { changed: row.changed, chatbotId: row.chatbot_id, status: row.status };
 }
 
 /**

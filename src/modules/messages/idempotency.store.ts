@@ -35,7 +35,7 @@ function canonicalJson(value: unknown): string {
  * Returns the stored response to replay, or undefined when this request goes ahead.
  * Throws 409 while in flight, 422 for the same key with another body.
  */
-export async function claimKey(tx: EntityManager, claim: IdempotencyClaim): Promise<unknown | undefined> {
+export async function claimKey(tx: EntityManager, claim: IdempotencyClaim): Promise<unknown> {
   const [lock] = await tx.execute<{ held: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as held', [
     lockId(claim),
   ]);

@@ -1,11 +1,14 @@
-import Router from '@koa/router';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { z } from 'zod';
 import type { Caller, WidgetScope } from '../../auth/tokens.js';
 import { notFound } from '../../errors.js';
+import { json } from '../../http/openapi/responses.js';
+import { route, type Route } from '../../http/route.js';
+import { uuidParam } from '../../http/validate.js';
 import { findVisibleConversation } from '../conversations/conversation.store.js';
-import { parse, uuidParam } from '../../http/validate.js';
+import { conversationSchema, messageSchema, pageMetaSchema, seqCursorMetaSchema } from '../resource.schemas.js';
+import type { History } from './history.js';
 import { hashRequest } from './idempotency.store.js';
-import type { MessageService } from './message.service.js';
 import {
   conversationParamSchema,
   historyQuerySchema,
@@ -13,13 +16,39 @@ import {
   sendMessageSchema,
   type SendMessageInput,
 } from './message.schemas.js';
+import type { Retry } from './retry.js';
+import type { Sender } from './send.js';
+
+const tags = ['Messages'];
+
+const sendAcceptedSchema = z.strictObject({
+  message: z.literal('Message accepted for processing'),
+  data: z.strictObject({ message: messageSchema, conversation: conversationSchema }),
+});
+
+const retryAcceptedSchema = z.strictObject({
+  message: z.literal('Retry accepted'),
+  data: z.strictObject({ message: messageSchema, reply: messageSchema }),
+});
+
+const historySchema = z.strictObject({
+  data: z.array(messageSchema),
+  meta: z.union([pageMetaSchema, seqCursorMetaSchema]),
+});
+
+const replayedHeader = z.object({
+  'Idempotent-Replayed': z
+    .literal('true')
+    .optional()
+    .meta({ description: 'Present when this is the original 202 answered again for a repeated Idempotency-Key.' }),
+});
 
 /**
  * A widget token sends as its end user to its chatbot: fields it leaves out come from the token
  * (the channel is the widget's), and any other chatbot, end user or conversation is a 404.
  */
-function withWidgetDefaults(body: unknown, widget: WidgetScope): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+function withWidgetDefaults(body: unknown, widget: WidgetScope | undefined): unknown {
+  if (!widget || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   return { chatbotId: widget.chatbotId, externalUserId: widget.externalUserId, channel: 'WIDGET', ...body };
 }
 
@@ -30,47 +59,97 @@ async function requireWidgetScope(em: EntityManager, caller: Caller, input: Send
   if (input.conversationId) await findVisibleConversation(em, caller, input.conversationId);
 }
 
-/** POST /messages/send and the history reads. */
-export function messageRoutes(orm: MikroORM, messages: MessageService): Router {
-  const router = new Router({ prefix: '/messages' });
+export interface MessageRouteDeps {
+  orm: MikroORM;
+  send: Sender;
+  history: History;
+  retry: Retry;
+}
 
-  router.post('/send', async (ctx) => {
-    const widget: WidgetScope | undefined = ctx.state.widget;
-    const input = parse(sendMessageSchema, widget ? withWidgetDefaults(ctx.request.body, widget) : ctx.request.body);
-    if (widget) await requireWidgetScope(orm.em.fork(), ctx.state, input);
-    const key = parse(idempotencyHeaderSchema, { 'Idempotency-Key': ctx.get('Idempotency-Key') || undefined })[
-      'Idempotency-Key'
-    ];
-    const customerId: string = ctx.state.customerId;
-    const claim = key ? { customerId, key, requestHash: hashRequest(input) } : undefined;
-    const { body, replayed } = await messages.send(orm.em.fork(), customerId, input, claim);
-    if (replayed) ctx.set('Idempotent-Replayed', 'true');
-    ctx.status = 202;
-    ctx.body = body;
-  });
-
-  router.get('/conversation/:conversationId', async (ctx) => {
-    const { conversationId } = parse(conversationParamSchema, ctx.params);
-    const query = parse(historyQuerySchema, ctx.query);
-    if (ctx.state.widget) await findVisibleConversation(orm.em.fork(), ctx.state, conversationId);
-    ctx.body = await messages.history(orm.em.fork(), ctx.state.customerId, conversationId, query);
-  });
-
-  router.post('/:id/retry', async (ctx) => {
-    const { id } = parse(uuidParam, ctx.params);
-    ctx.status = 202;
-    ctx.body = await messages.retry(orm.em.fork(), ctx.state.customerId, id);
-  });
-
-  router.get('/:id', async (ctx) => {
-    const { id } = parse(uuidParam, ctx.params);
-    const message = await messages.get(orm.em.fork(), ctx.state.customerId, id);
-    if (ctx.state.widget)
-      await findVisibleConversation(orm.em.fork(), ctx.state, message.conversationId).catch(() =>
-        Promise.reject(notFound('Message')),
-      );
-    ctx.body = { data: message };
-  });
-
-  return router;
+/** Sending (customer and widget tokens), the history reads, and retrying a failed reply. */
+export function messageRoutes({ orm, send, history, retry }: MessageRouteDeps): Route[] {
+  return [
+    route({
+      method: 'post',
+      path: '/messages/send',
+      access: 'widget',
+      operationId: 'sendMessage',
+      tags,
+      summary: 'Send an end user’s message; its reply is produced by a durable flow',
+      description:
+        'The 202 is a promise: the message is saved and will be answered (or its reply marked FAILED with a reason). Without `conversationId` it goes to the open conversation of (chatbotId, externalUserId, channel), created when there is none. With a widget token, `chatbotId`, `externalUserId` and `channel` (WIDGET) may be left out: they come from the token, and other values are a 404.',
+      request: { body: sendMessageSchema, headers: idempotencyHeaderSchema },
+      prepareBody: (body, caller) => withWidgetDefaults(body, caller.widget),
+      responses: { '202': json('Accepted for processing', sendAcceptedSchema, replayedHeader) },
+      errors: [400, 413, 415, 404, 409, 422, 429],
+      say: {
+        404: 'The chatbot or conversation is unknown, not the caller’s, or (widget token) not the token’s.',
+        409: 'The conversation is CLOSED or belongs to another end user or channel, or a request with the same Idempotency-Key is still in flight (retry shortly).',
+      },
+      async handle({ body: input, headers, caller, ctx }) {
+        if (caller.widget) await requireWidgetScope(orm.em.fork(), caller, input);
+        const key = headers['Idempotency-Key'];
+        const { customerId } = caller;
+        const claim = key ? { customerId, key, requestHash: hashRequest(input) } : undefined;
+        const { body, replayed } = await send(orm.em.fork(), customerId, input, claim);
+        if (replayed) ctx.set('Idempotent-Replayed', 'true');
+        return body;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/messages/conversation/:conversationId',
+      access: 'widget',
+      operationId: 'getHistory',
+      tags,
+      summary: 'A conversation’s messages, always in ascending seq order',
+      description:
+        '`?page=&limit=` (defaults 1 and 50) answers `meta { page, limit, total, totalPages }`; `?after=<seq>` (the messages after it) or `?before=<seq>` (the newest `limit` before it) answer `meta { limit, hasMore }`. Use only one of page, after and before.',
+      request: { params: conversationParamSchema, query: historyQuerySchema },
+      responses: { '200': json('A page of messages', historySchema) },
+      errors: [400, 404],
+      async handle({ params: { conversationId }, query, caller }) {
+        if (caller.widget) await findVisibleConversation(orm.em.fork(), caller, conversationId);
+        return history.page(orm.em.fork(), caller.customerId, conversationId, query);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/messages/:id/retry',
+      access: 'customer',
+      operationId: 'retryMessage',
+      tags,
+      summary: 'Answer again a user message whose reply FAILED',
+      description:
+        'A new run of the message’s flow answers again into the same reply (same id and seq): FAILED -> PENDING, emitted like any change.',
+      request: { params: uuidParam },
+      responses: { '202': json('Retry accepted', retryAcceptedSchema) },
+      errors: [400, 413, 415, 404, 409, 429],
+      say: {
+        409: 'Not a user message, or its reply is not FAILED.',
+        503: 'The database or Temporal is unreachable; nothing was started: retry after `Retry-After` seconds.',
+      },
+      handle: ({ params, caller }) => retry(orm.em.fork(), caller.customerId, params.id),
+    }),
+    route({
+      method: 'get',
+      path: '/messages/:id',
+      access: 'widget',
+      operationId: 'getMessage',
+      tags,
+      summary: 'Read a message',
+      request: { params: uuidParam },
+      responses: { '200': json('The message', z.strictObject({ data: messageSchema })) },
+      errors: [400, 404],
+      async handle({ params, caller }) {
+        const message = await history.get(orm.em.fork(), caller.customerId, params.id);
+        if (caller.widget) {
+          await findVisibleConversation(orm.em.fork(), caller, message.conversationId).catch(() =>
+            Promise.reject(notFound('Message')),
+          );
+        }
+        return { data: message };
+      },
+    }),
+  ];
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { intParam, storableJsonObject, storableText } from '../../http/validate.js';
-import { CHANNELS } from '../conversations/conversation.entity.js';
+import { CHANNELS } from '../../model/conversation.entity.js';
 
 const METADATA_MAX_BYTES = 16 * 1024;
 

@@ -1,0 +1,86 @@
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { Context, Middleware } from 'koa';
+import koaJwt from 'koa-jwt';
+import type { z } from 'zod';
+import { callerFromClaims, type Caller } from '../auth/tokens.js';
+import { forbidden, notFound } from '../errors.js';
+import { withoutFlowLinks } from '../model/links.js';
+import { successStatus, type Route } from './route.js';
+import { parse } from './validate.js';
+
+/**
+ * Serves declared routes (src/http/route.ts) on the app, in the order given. Public routes answer
+ * anyone. The others need a Bearer HS256 JWT (koa-jwt checks its signature and `exp`; its `sub` is
+ * the tenant), and a widget token reaches only the routes declared `access: 'widget'`: any other
+ * route, or a path and method no route declares, is a 403 for it.
+ */
+export function serveRoutes(app: Koa, routes: Route[], options: { jwtSecret?: string } = {}): void {
+  const router = new Router();
+  const declared = new Map<string, Route>();
+  for (const spec of routes) {
+    declared.set(spec.operationId, spec);
+    router.register(spec.path, [spec.method.toUpperCase()], handlerOf(spec), { name: spec.operationId });
+  }
+  if (routes.some((spec) => spec.access !== 'public')) {
+    if (!options.jwtSecret) throw new Error('Routes that need a token need the JWT secret');
+    app.use(koaJwt({ secret: options.jwtSecret, algorithms: ['HS256'], key: 'claims' }));
+    app.use(fence(router, declared));
+  }
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+}
+
+/** Who calls, and for a widget token only the routes declared for it. */
+function fence(router: Router, declared: Map<string, Route>): Middleware {
+  return async (ctx, next) => {
+    const caller = callerFromClaims(ctx.state.claims);
+    ctx.state.caller = caller;
+    if (caller.widget) {
+      const layer = router.match(ctx.path, ctx.method).pathAndMethod.find((l) => l.name && declared.has(l.name));
+      if (declared.get(layer?.name ?? '')?.access !== 'widget') {
+        throw forbidden('A widget token can only send as its end user and read that user’s conversations');
+      }
+    }
+    await next();
+    // The Temporal UI's addresses are for ops, not for an end user's browser.
+    if (caller.widget && ctx.body !== null && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) {
+      ctx.body = withoutFlowLinks(ctx.body as object);
+    }
+  };
+}
+
+/** Parses the request with the route's schemas (a ZodError is a 400 naming each field), then answers. */
+function handlerOf(spec: Route): Middleware {
+  const schemas = spec.request ?? {};
+  return async (ctx) => {
+    const caller = ctx.state.caller as Caller;
+    const params: unknown = schemas.params && parseParams(spec, schemas.params, ctx.params);
+    const query: unknown = schemas.query && parse(schemas.query, ctx.query);
+    const verified: unknown =
+      spec.verify && (await spec.verify({ params, ctx } as Parameters<NonNullable<Route['verify']>>[0]));
+    let raw: unknown = ctx.request.body;
+    if (spec.optionalBody) raw ??= {};
+    if (spec.prepareBody) raw = spec.prepareBody(raw, caller);
+    const body: unknown = schemas.body && parse(schemas.body, raw);
+    const headers: unknown = schemas.headers && parse(schemas.headers, headersOf(schemas.headers, ctx));
+    ctx.status = successStatus(spec);
+    const answer = await spec.handle({ params, query, body, headers, caller, verified, ctx } as Parameters<
+      Route['handle']
+    >[0]);
+    if (answer !== undefined) ctx.body = answer;
+  };
+}
+
+/** The path's parameters; where a path names things that may not exist, one that does not parse is a 404. */
+function parseParams(spec: Route, schema: z.ZodType, params: unknown): unknown {
+  if (!spec.unknownPath) return parse(schema, params);
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw notFound(spec.unknownPath);
+  return parsed.data;
+}
+
+/** The headers a schema names, as given (absent or empty: undefined). */
+function headersOf(schema: z.ZodObject, ctx: Context): Record<string, string | undefined> {
+  return Object.fromEntries(Object.keys(schema.shape).map((name) => [name, ctx.get(name) || undefined]));
+}
