@@ -9,8 +9,8 @@ import type { ChatMessage, LlmClient } from '../src/llm/llm.client.js';
 import type { Logger } from '../src/logger.js';
 import { Message, type IMessage } from '../src/model/message.entity.js';
 import { boundHistory, loadHistory, type HistoryBounds } from '../src/modules/messages/history.store.js';
+import { buildPrompt } from '../src/modules/messages/prompt.js';
 import { classifyLlmError } from './llm-failures.js';
-import { buildPrompt } from './prompt.js';
 
 export interface ReplyBounds {
   /** `max_tokens` for chatbots that set none. */

@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { FailureTypes, type FlowSteps, type Route } from '../workflows/contracts.js';
-import { findUnfinishedBefore } from '../src/lifecycle/outbox.js';
 import type { Lifecycle } from '../src/lifecycle/index.js';
 import type { TurnFacts } from '../src/lifecycle/turns.js';
 import { Message } from '../src/model/message.entity.js';
@@ -39,7 +38,7 @@ export function createTurnSteps({ orm, lifecycle }: { orm: MikroORM; lifecycle: 
       if (!facts) throw messageNotFound(messageId);
       if (facts.myTurn) return decide(facts);
       // Still blocked: an earlier message whose flow closed without finishing must not block it forever.
-      await lifecycle.failAbandoned(await findUnfinishedBefore(orm.em.fork(), facts.conversationId, facts.seq));
+      await lifecycle.failAbandoned(await lifecycle.unfinishedBefore(facts));
       return decide((await lifecycle.readTurn(messageId))!);
     },
 

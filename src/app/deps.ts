@@ -7,10 +7,16 @@ import { createLlmClient, type LlmClient } from '../llm/llm.client.js';
 import { instrumentLlm } from '../llm/metered.js';
 import { redactUrl } from '../llm/redact-url.js';
 import type { Logger } from '../logger.js';
+import { createLifecycle, type Lifecycle } from '../lifecycle/index.js';
+import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
 import type { FlowLinks } from '../model/links.js';
+import { createPresenter, type Presenter } from '../model/present.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { connectRealtimeBus, type RealtimeBus } from '../realtime/bus.js';
+import { closeIo, createIoServer, type IoServer } from '../realtime/gateway.js';
+import { createSocketPublisher } from '../realtime/socket-publisher.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { createEagerStart, createFlowInspector, createFlowStarter, createTurnWaker } from '../temporal/flows.js';
 import { connectTemporal, type TemporalLink } from '../temporal/link.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createFlowLinks } from '../temporal/ui-links.js';
@@ -34,15 +40,26 @@ export interface Deps {
   temporalUiUrl?: string;
   /** Addresses of flows in that UI, carried by messages and conversations (`links`); null without a UI. */
   links: FlowLinks;
+  /** The public shapes of messages and conversations, with those links. */
+  present: Presenter;
   /** Shared Socket.IO bus when REDIS_URL is set (needed to run API and worker as separate processes). */
   bus?: RealtimeBus;
+  /** The send and socket-event limits, counted on the bus's Redis when there is one (shared by every API process). */
+  limits: RateLimits;
+  /** The process's Socket.IO server (on the bus when there is one): the API role serves clients on it. */
+  io: IoServer;
+  /** A message's life (src/lifecycle), publishing on `io` and starting, waking and inspecting flows on Temporal. */
+  lifecycle: Lifecycle;
+  /** Whether a flow may start eagerly: told of the worker when this process runs one. */
+  eagerStart: ReturnType<typeof createEagerStart>;
   close(): Promise<void>;
 }
 
 /**
  * The only composition root of infrastructure: database, Temporal (an embedded dev server when no
- * TEMPORAL_ADDRESS is set), the LLM client (the built-in echo model when none is configured) and the
- * Socket.IO bus (when REDIS_URL is set). Whatever it opened, `close` closes in reverse.
+ * TEMPORAL_ADDRESS is set), the LLM client (the built-in echo model when none is configured), the
+ * Socket.IO bus (when REDIS_URL is set) and the rate limits counted on it; and, on them, the
+ * process's Socket.IO server and its message lifecycle. Whatever it opened, `close` closes in reverse.
  */
 export async function createDeps(config: Config, logger: Logger): Promise<Deps> {
   const sdkMetricsUrl = await installTemporalRuntime(config.logLevel, logger, config.temporal.metricsBindAddress);
@@ -89,7 +106,11 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       opened.push(() => bus!.close());
     }
     const metrics = createMetrics();
+    const io = createIoServer(bus?.adapter);
+    opened.push(() => closeIo(io));
+    const eagerStart = createEagerStart();
     const temporalUiUrl = config.temporal.uiUrl ?? devServer?.uiUrl;
+    const links = createFlowLinks(temporalUiUrl, config.temporal.namespace);
     return {
       config,
       logger,
@@ -104,7 +125,30 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       llm: instrumentLlm(createLlmClient(llmConfig), metrics),
       llmDescription,
       temporalUiUrl,
-      links: createFlowLinks(temporalUiUrl, config.temporal.namespace),
+      links,
+      present: createPresenter(links),
+      limits: createRateLimits({
+        redis: bus?.redis,
+        keyPrefix: config.limits.keyPrefix,
+        defaults: config.limits,
+        logger,
+        onRefused: (limit) => metrics.rateLimited.inc({ limit }),
+      }),
+      io,
+      eagerStart,
+      lifecycle: createLifecycle({
+        orm,
+        publisher: createSocketPublisher(io),
+        logger,
+        wakeTurn: createTurnWaker(temporal, logger),
+        flowIsOpen: createFlowInspector(temporal),
+        startFlow: createFlowStarter(temporal, {
+          taskQueue: config.temporal.taskQueue,
+          eager: eagerStart.allowed,
+          timeoutMs: config.temporal.startTimeoutMs,
+          turnRecheckSeconds: config.temporal.turnRecheckSeconds,
+        }),
+      }),
       close,
     };
   } catch (err) {

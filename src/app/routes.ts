@@ -1,8 +1,6 @@
-import type { Channels, InboundDeps } from '../channels/index.js';
+import { createChannels, type InboundDeps } from '../channels/index.js';
 import { createReceiver } from '../channels/receive.js';
 import type { Route } from '../http/route.js';
-import type { Lifecycle } from '../lifecycle/index.js';
-import type { RateLimits } from '../limits/rate-limits.js';
 import { chatbotRoutes } from '../modules/chatbots/chatbot.routes.js';
 import { createAgentMessages } from '../modules/conversations/agent-message.js';
 import { createConversationActions } from '../modules/conversations/conversation.actions.js';
@@ -18,34 +16,28 @@ import type { Deps } from './deps.js';
  * Every route the API serves, from the declarations of the modules and of the channels' inbound
  * sides: the router, the widget fence and the OpenAPI document are built from this list alone.
  */
-export function apiRoutes(
-  deps: Deps,
-  parts: { lifecycle: Lifecycle; limits: RateLimits; channels: Channels },
-): Route[] {
-  const { orm, links, metrics, logger, config } = deps;
-  const { lifecycle, limits, channels } = parts;
+export function apiRoutes(deps: Deps): Route[] {
+  const { present, metrics, logger, config, limits, lifecycle } = deps;
   const announce = lifecycle.announceAccepted;
+  const channels = createChannels({ present, metrics, graphApiBaseUrl: config.channels.graphApiBaseUrl });
   const inbound: InboundDeps = {
-    orm,
-    receive: createReceiver({ links, metrics, announce }),
+    receive: createReceiver({ present, metrics, announce }),
     receipt: lifecycle.receive,
     logger,
   };
   return [
-    ...chatbotRoutes(orm),
+    ...chatbotRoutes(),
     ...conversationRoutes({
-      orm,
-      links,
-      act: createConversationActions({ change: lifecycle.changeConversationStatus, links }),
-      sendAsAgent: createAgentMessages({ limits, metrics, links, announce }),
+      present,
+      act: createConversationActions({ change: lifecycle.changeConversationStatus, present }),
+      sendAsAgent: createAgentMessages({ limits, metrics, present, announce }),
     }),
     ...messageRoutes({
-      orm,
-      send: createSender({ limits, metrics, links, announce }),
-      history: createHistory(links),
-      retry: createRetry({ startFlow: lifecycle.startFlow, limits, metrics, logger, links }),
+      send: createSender({ limits, metrics, present, announce }),
+      history: createHistory(present),
+      retry: createRetry({ startFlow: lifecycle.startFlow, limits, metrics, logger, present }),
     }),
-    ...widgetTokenRoutes(orm, config.jwtSecret),
+    ...widgetTokenRoutes(config.jwtSecret),
     ...Object.values(channels).flatMap((channel) => channel.inbound?.(inbound) ?? []),
   ];
 }

@@ -3,8 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { createReadiness, type Readiness } from '../health/readiness.js';
 import type { Route } from '../http/route.js';
-import { NAMESPACE } from '../realtime/events.js';
-import type { IoServer } from '../realtime/gateway.js';
 import type { Deps } from './deps.js';
 
 /** A role once started: what the process prints, checks and stops. */
@@ -42,16 +40,4 @@ export async function listen(http: HttpServer, port: number, host: string): Prom
   });
   const { port: bound } = http.address() as AddressInfo;
   return `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
-}
-
-/**
- * Closes a Socket.IO server and its adapters. A headless server (a worker's) has no engine, which
- * io.close() would call after closing the adapters and fail on asynchronously: close those alone.
- */
-export async function closeIo(io: IoServer): Promise<void> {
-  if (!(io as { engine?: unknown }).engine) {
-    await Promise.allSettled([io.of('/'), io.of(NAMESPACE)].map(async (nsp) => nsp.adapter.close()));
-    return;
-  }
-  await io.close().catch(() => undefined);
 }

@@ -1,50 +1,45 @@
 import { createServer } from 'node:http';
-import { Server } from 'socket.io';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createChannels } from '../channels/index.js';
-import { instrumentChannels } from '../channels/metered.js';
 import { createHealthApp } from '../http/app.js';
 import { healthRoutes } from '../http/health.routes.js';
-import type { Lifecycle } from '../lifecycle/index.js';
-import type { IoServer } from '../realtime/gateway.js';
-import { createSocketPublisher } from '../realtime/socket-publisher.js';
 import { startMessageWorker, type MessageWorker } from '../temporal/message-worker.js';
 import type { Deps } from './deps.js';
-import { wireLifecycle } from './lifecycle.js';
-import { baseReadiness, closeIo, listen, type Running } from './running.js';
+import { baseReadiness, listen, type Running } from './running.js';
 
-/** The message flows' worker with its activities, publishing through `lifecycle`'s publisher. */
-export function startFlowWorker(
-  deps: Deps,
-  lifecycle: Lifecycle,
-  workflowBundle?: WorkflowBundleOption,
-): MessageWorker {
-  const { config, logger, metrics } = deps;
-  const channels = createChannels({ graphApiBaseUrl: config.channels.graphApiBaseUrl, links: deps.links });
-  return startMessageWorker({
-    temporal: deps.temporal,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities({
-      orm: deps.orm,
-      lifecycle,
-      llm: deps.llm,
-      channels: instrumentChannels(channels, metrics),
-      logger,
-      history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
-      reply: { maxTokens: config.llm.maxTokens, maxChars: config.llm.replyMaxChars },
-    }),
+/**
+ * The message flows' worker: the flow's steps bound to this process's lifecycle, channels and LLM.
+ * A flow started in this process may start eagerly while this worker is lightly loaded.
+ */
+export function startFlowWorker(deps: Deps, workflowBundle?: WorkflowBundleOption): MessageWorker {
+  const { config, orm, lifecycle, llm, logger, metrics, present, temporal } = deps;
+  const activities = createActivities({
+    orm,
+    lifecycle,
+    llm,
+    logger,
+    channels: createChannels({ present, metrics, graphApiBaseUrl: config.channels.graphApiBaseUrl }),
+    history: { maxMessages: config.llm.historyMaxMessages, maxChars: config.llm.historyMaxChars },
+    reply: { maxTokens: config.llm.maxTokens, maxChars: config.llm.replyMaxChars },
+  });
+  const worker = startMessageWorker({
+    temporal,
     metrics,
     logger,
+    activities,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
     workflowBundle: workflowBundle ?? (config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined),
     dataDir: config.dataDir,
   });
+  deps.eagerStart.runsWorker(worker);
+  return worker;
 }
 
 /**
  * The worker role: runs the message flows, and serves /health, /health/ready and /metrics. It
- * publishes through a headless Socket.IO server on the shared Redis stream, which the API
+ * publishes through its headless Socket.IO server on the shared Redis stream, which the API
  * processes relay to their clients.
  */
 export async function startWorker(
@@ -54,8 +49,7 @@ export async function startWorker(
   if (!deps.bus) {
     throw new Error('A worker in its own process needs REDIS_URL to reach the API processes’ Socket.IO clients.');
   }
-  const headless: IoServer = new Server({ adapter: deps.bus.adapter });
-  const worker = startFlowWorker(deps, wireLifecycle(deps, createSocketPublisher(headless)), options.workflowBundle);
+  const worker = startFlowWorker(deps, options.workflowBundle);
   const readiness = baseReadiness(deps);
   readiness.add('worker', () => worker.check());
   const health = healthRoutes({ readiness, metrics: deps.metrics, sdkMetricsUrl: deps.sdkMetricsUrl });
@@ -68,7 +62,6 @@ export async function startWorker(
     failed: worker.failed,
     async stop() {
       await worker.stop();
-      await closeIo(headless);
       await new Promise((resolve) => http.close(resolve));
     },
   };

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Route } from '../http/route.js';
 import type { StatusChanges } from '../lifecycle/statuses.js';
 import type { Logger } from '../logger.js';
@@ -11,9 +10,8 @@ export interface Delivered {
   externalId?: string;
 }
 
-/** What a channel's inbound side works with: the database, accepting a message, recording a receipt. */
+/** What a channel's inbound side works with: accepting a message, recording a receipt. */
 export interface InboundDeps {
-  orm: MikroORM;
   /** A user's message that came in through the channel: accepted once per provider id, then answered. */
   receive: Receive;
   /** A status the channel reports for a message it took (receiveSent, receiveDelivered, …). */

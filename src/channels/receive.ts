@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { acceptUserMessage, type Accepted } from '../lifecycle/accept.js';
 import type { Channel } from '../model/conversation.entity.js';
-import type { FlowLinks } from '../model/links.js';
-import { toMessageDto } from '../model/message.entity.js';
+import type { Presenter } from '../model/present.js';
 import { findOrOpenConversation } from '../modules/conversations/conversation.store.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -22,7 +21,7 @@ export interface ReceivedMessage {
  * and answered like a send. `duplicate`: it was saved before, and nothing happened now.
  */
 export function createReceiver(deps: {
-  links: FlowLinks;
+  present: Presenter;
   metrics: Pick<Metrics, 'sendsAccepted'>;
   announce: (accepted: Accepted) => void;
 }) {
@@ -44,7 +43,7 @@ export function createReceiver(deps: {
         metadata: input.metadata,
         externalId: input.externalId,
       });
-      return { message: toMessageDto(message, deps.links), chatbotId, channel: input.channel };
+      return { message: deps.present.message(message), chatbotId, channel: input.channel };
     });
     if (!accepted) return { duplicate: true };
     deps.announce(accepted);

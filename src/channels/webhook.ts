@@ -1,9 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { FailureTypes } from '../../workflows/contracts.js';
-import { toConversationDto } from '../model/conversation.entity.js';
-import type { FlowLinks } from '../model/links.js';
-import { toMessageDto } from '../model/message.entity.js';
+import type { Presenter } from '../model/present.js';
 import type { ChannelAdapter } from './channel.js';
 import { channelRetryAfterMs, transient } from './retry.js';
 
@@ -23,7 +21,7 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
  * FAILED as ChannelUnavailable; any other answer: FAILED at once as ChannelRejected. The message
  * and the conversation have the shape the API gives them, `links` included.
  */
-export const createWebhookChannel = (links: FlowLinks): ChannelAdapter => ({
+export const createWebhookChannel = (present: Presenter): ChannelAdapter => ({
   async deliver(reply, conversation) {
     const settings = conversation.chatbot.webhook;
     if (!settings)
@@ -33,8 +31,8 @@ export const createWebhookChannel = (links: FlowLinks): ChannelAdapter => ({
       );
     const body = JSON.stringify({
       event: 'message.created',
-      message: toMessageDto(reply, links),
-      conversation: toConversationDto(conversation, links),
+      message: present.message(reply),
+      conversation: present.conversation(conversation),
     });
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const where = new URL(settings.url).host; // never the path or query: they may carry tokens

@@ -1,4 +1,5 @@
 import { bodyParser } from '@koa/bodyparser';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import Koa from 'koa';
 import type { Logger } from '../logger.js';
 import { httpMetrics } from '../observability/http-metrics.js';
@@ -16,6 +17,8 @@ export interface AppParts {
   /** Every other route, public ones (signed webhooks) and those that need a token. */
   routes: Route[];
   jwtSecret: string;
+  /** Each request's handler gets its own fork of its entity manager. */
+  orm: MikroORM;
   logger: Logger;
   metrics: Metrics;
 }
@@ -24,17 +27,17 @@ export interface AppParts {
  * The API's Koa app: the request log, metrics and error mapping first, then health, then the JSON
  * routes — public ones, then the token's — and the OpenAPI document of all of them (with /docs).
  */
-export function createApp({ health, routes, jwtSecret, logger, metrics }: AppParts): Koa {
+export function createApp({ health, routes, jwtSecret, orm, logger, metrics }: AppParts): Koa {
   const app = createHealthApp(health, logger, metrics);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   let document = '';
   const docs = docsRoutes(() => document);
   document = JSON.stringify(buildOpenApiDocument([...health, ...routes, ...docs]));
-  serveRoutes(app, [...docs, ...routes.filter((r) => r.access === 'public')]);
+  serveRoutes(app, [...docs, ...routes.filter((r) => r.access === 'public')], { orm });
   serveRoutes(
     app,
     routes.filter((r) => r.access !== 'public'),
-    { jwtSecret },
+    { jwtSecret, orm },
   );
   return app;
 }

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { ZodOpenApiResponsesObject } from 'zod-openapi';
@@ -33,6 +34,8 @@ export interface RouteInput<S extends RequestSchemas> {
   caller: Caller;
   /** What the route's `verify` returned (a signed webhook's settings). */
   verified: unknown;
+  /** This request's own entity manager (a fork of the ORM's, made on first use). */
+  em: EntityManager;
   ctx: Context;
 }
 
@@ -59,7 +62,7 @@ export interface Route<S extends RequestSchemas = RequestSchemas> {
    * A signed request's check (a provider's webhook), after the path and query are parsed and
    * before the body is: it throws (401, 403, 404) or returns what the handler gets as `verified`.
    */
-  verify?: (input: { params: Parsed<S, 'params'>; ctx: Context }) => Promise<unknown>;
+  verify?: (input: { params: Parsed<S, 'params'>; em: EntityManager; ctx: Context }) => Promise<unknown>;
   /** A path that does not parse names nothing that exists: 404 with this detail instead of a 400. */
   unknownPath?: string;
   /** The success responses; the first one's status is what the handler answers with. */

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
 import koaJwt from 'koa-jwt';
@@ -15,12 +16,12 @@ import { parse } from './validate.js';
  * the tenant), and a widget token reaches only the routes declared `access: 'widget'`: any other
  * route, or a path and method no route declares, is a 403 for it.
  */
-export function serveRoutes(app: Koa, routes: Route[], options: { jwtSecret?: string } = {}): void {
+export function serveRoutes(app: Koa, routes: Route[], options: { jwtSecret?: string; orm?: MikroORM } = {}): void {
   const router = new Router();
   const declared = new Map<string, Route>();
   for (const spec of routes) {
     declared.set(spec.operationId, spec);
-    router.register(spec.path, [spec.method.toUpperCase()], handlerOf(spec), { name: spec.operationId });
+    router.register(spec.path, [spec.method.toUpperCase()], handlerOf(spec, options.orm), { name: spec.operationId });
   }
   if (routes.some((spec) => spec.access !== 'public')) {
     if (!options.jwtSecret) throw new Error('Routes that need a token need the JWT secret');
@@ -51,24 +52,36 @@ function fence(router: Router, declared: Map<string, Route>): Middleware {
 }
 
 /** Parses the request with the route's schemas (a ZodError is a 400 naming each field), then answers. */
-function handlerOf(spec: Route): Middleware {
+function handlerOf(spec: Route, orm: MikroORM | undefined): Middleware {
   const schemas = spec.request ?? {};
   return async (ctx) => {
     const caller = ctx.state.caller as Caller;
+    const request = lazyEntityManager(orm, spec.operationId);
     const params: unknown = schemas.params && parseParams(spec, schemas.params, ctx.params);
     const query: unknown = schemas.query && parse(schemas.query, ctx.query);
-    const verified: unknown =
-      spec.verify && (await spec.verify({ params, ctx } as Parameters<NonNullable<Route['verify']>>[0]));
+    const verify = spec.verify as
+      ((input: { params: unknown; em: EntityManager; ctx: Context }) => Promise<unknown>) | undefined;
+    const verified: unknown = verify && (await verify(Object.assign(request, { params, ctx })));
     let raw: unknown = ctx.request.body;
     if (spec.optionalBody) raw ??= {};
     if (spec.prepareBody) raw = spec.prepareBody(raw, caller);
     const body: unknown = schemas.body && parse(schemas.body, raw);
     const headers: unknown = schemas.headers && parse(schemas.headers, headersOf(schemas.headers, ctx));
     ctx.status = successStatus(spec);
-    const answer = await spec.handle({ params, query, body, headers, caller, verified, ctx } as Parameters<
-      Route['handle']
-    >[0]);
+    const input = Object.assign(request, { params, query, body, headers, caller, verified, ctx });
+    const answer = await spec.handle(input as Parameters<Route['handle']>[0]);
     if (answer !== undefined) ctx.body = answer;
+  };
+}
+
+/** `{ em }`: the request's own fork of the ORM's entity manager, made when a handler first asks. */
+function lazyEntityManager(orm: MikroORM | undefined, operationId: string): { readonly em: EntityManager } {
+  let fork: EntityManager | undefined;
+  return {
+    get em() {
+      if (!orm) throw new Error(`${operationId} is served without a database`);
+      return (fork ??= orm.em.fork());
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conversationLinks, whatsAppWindow, type Channel, type ConversationDto } from '../model/conversation.entity.js';
-import type { FlowLinks } from '../model/links.js';
-import { messageLinks, type MessageDto } from '../model/message.entity.js';
+import { whatsAppWindow, type Channel, type ConversationDto } from '../model/conversation.entity.js';
+import type { Presenter } from '../model/present.js';
+import type { MessageDto } from '../model/message.entity.js';
 import { TRANSITIONS } from './table.js';
 
 /** A user message as a send names it: its chatbot, end user and channel, and its conversation if given. */
@@ -43,7 +43,7 @@ export async function acceptIntoOpenConversation(
   em: EntityManager,
   customerId: string,
   input: UserMessageInput,
-  links: FlowLinks,
+  present: Presenter,
 ): Promise<AcceptedUserMessage | undefined> {
   const now = new Date();
   const id = randomUUID();
@@ -99,7 +99,7 @@ export async function acceptIntoOpenConversation(
       metadata,
       createdAt: at,
       updatedAt: at,
-      links: messageLinks({ id: row.id, role: 'USER' }, links),
+      links: present.messageLinks({ id: row.id, role: 'USER' }),
     },
     conversation: {
       id: row.conversation_id,
@@ -111,7 +111,7 @@ export async function acceptIntoOpenConversation(
       createdAt: new Date(row.conversation_created_at).toISOString(),
       updatedAt: at,
       ...whatsAppWindow(row.channel, now),
-      links: conversationLinks(row.conversation_id, links),
+      links: present.conversationLinks(row.conversation_id),
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
-import type { FlowLinks } from '../model/links.js';
 import { Message, toMessageDto } from '../model/message.entity.js';
 import { saveReplyOnce } from './append.js';
 import { publicFailure, type PublicFailure } from './failure-reasons.js';
@@ -41,14 +40,8 @@ async function markFailed(tx: EntityManager, messageId: string, error: PublicFai
  * it publishes what changed and wakes the next message. The raw reason is logged only. Safe to
  * repeat: a reply already SENT or FAILED stays as it is. Undefined: no such message.
  */
-export function createFail(deps: {
-  orm: MikroORM;
-  publisher: Publisher;
-  logger: Logger;
-  links: FlowLinks;
-  wakeNext: WakeNext;
-}) {
-  const { orm, publisher, logger, links, wakeNext } = deps;
+export function createFail(deps: { orm: MikroORM; publisher: Publisher; logger: Logger; wakeNext: WakeNext }) {
+  const { orm, publisher, logger, wakeNext } = deps;
   return async (input: Failure): Promise<{ replyId: string } | undefined> => {
     const em = orm.em.fork();
     const message = await em.findOne(Message, input.messageId);
@@ -76,7 +69,7 @@ export function createFail(deps: {
     });
 
     const { reply } = outcome;
-    if (outcome.created) publisher.message(toMessageDto(reply, links));
+    if (outcome.created) publisher.message(toMessageDto(reply));
     if (outcome.failed) publisher.status({ messageId: reply.id, conversationId, status: FAILED });
     if (outcome.finished) await wakeNext(outcome.finished);
     return { replyId: reply.id };

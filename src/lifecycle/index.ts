@@ -1,6 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
-import type { FlowLinks } from '../model/links.js';
 import { createAbandonedCheck } from './abandoned.js';
 import { createAnnouncer } from './accept.js';
 import { createConversationStatus } from './conversation-status.js';
@@ -11,13 +10,12 @@ import { createRepublishAnswer, createSaveAnswer } from './save-answer.js';
 import { createStartTurn } from './start-turn.js';
 import { createStatusChanges } from './statuses.js';
 import { openStream } from './stream.js';
+import { findUnfinishedBefore } from './outbox.js';
 import { readTurn } from './turns.js';
 
 export interface LifecycleDeps {
   orm: MikroORM;
   publisher: Publisher;
-  /** The Temporal UI addresses the published messages carry. */
-  links: FlowLinks;
   logger: Logger;
   wakeTurn: WakeTurn;
   startFlow: StartFlow;
@@ -43,6 +41,9 @@ export function createLifecycle(deps: LifecycleDeps) {
     startTurn: createStartTurn(deps),
     /** Whose turn it is, read again (a waiting message); changes nothing. */
     readTurn: (messageId: string) => readTurn(orm.em.fork(), messageId),
+    /** The earlier messages of a conversation whose turn started and is not finished; changes nothing. */
+    unfinishedBefore: (at: { conversationId: string; seq: number }) =>
+      findUnfinishedBefore(orm.em.fork(), at.conversationId, at.seq),
     saveAnswer: createSaveAnswer({ ...deps, wakeNext, reopen: statuses.reopen }),
     republishAnswer: createRepublishAnswer({ ...deps, finishTurn }),
     stream: (draft: Parameters<typeof openStream>[1]) => openStream(publisher, draft),

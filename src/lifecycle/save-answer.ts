@@ -1,5 +1,4 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { FlowLinks } from '../model/links.js';
 import { toMessageDto, type IMessage } from '../model/message.entity.js';
 import { saveReplyOnce } from './append.js';
 import type { WakeNext } from './finish-turn.js';
@@ -31,11 +30,10 @@ export interface Answer {
 export function createSaveAnswer(deps: {
   orm: MikroORM;
   publisher: Publisher;
-  links: FlowLinks;
   wakeNext: WakeNext;
   reopen: StatusChanges['reopen'];
 }) {
-  const { orm, publisher, links, wakeNext, reopen } = deps;
+  const { orm, publisher, wakeNext, reopen } = deps;
   return async (
     message: { id: string; conversationId: string; seq: number },
     answer: Answer,
@@ -54,7 +52,7 @@ export function createSaveAnswer(deps: {
       return saved;
     });
     if (created) {
-      publisher.message(toMessageDto(reply, links));
+      publisher.message(toMessageDto(reply));
       await wakeNext({ conversationId: message.conversationId, seq: message.seq });
       return { replyId: reply.id, published: true };
     }
@@ -72,11 +70,10 @@ export function createSaveAnswer(deps: {
  */
 export function createRepublishAnswer(deps: {
   publisher: Publisher;
-  links: FlowLinks;
   finishTurn: (messageId: string) => Promise<void>;
 }) {
   return async (reply: IMessage): Promise<void> => {
-    deps.publisher.message(toMessageDto(reply, deps.links));
+    deps.publisher.message(toMessageDto(reply));
     if (reply.replyToId) await deps.finishTurn(reply.replyToId);
   };
 }

@@ -1,5 +1,4 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { FlowLinks } from '../model/links.js';
 import { Message, toMessageDto } from '../model/message.entity.js';
 import type { Publisher } from './ports.js';
 import { markStarted, type TurnFacts } from './turns.js';
@@ -10,11 +9,11 @@ import { markStarted, type TurnFacts } from './turns.js';
  * now (the flow's first step does when the accepting process did not: the outbox started it).
  * Undefined: no such message.
  */
-export function createStartTurn({ orm, publisher, links }: { orm: MikroORM; publisher: Publisher; links: FlowLinks }) {
+export function createStartTurn({ orm, publisher }: { orm: MikroORM; publisher: Publisher }) {
   return async (messageId: string, options: { publish: boolean }): Promise<TurnFacts | undefined> => {
     const em = orm.em.fork();
     const facts = await markStarted(em, messageId);
-    if (facts && options.publish) publisher.message(toMessageDto(await em.findOneOrFail(Message, messageId), links));
+    if (facts && options.publish) publisher.message(toMessageDto(await em.findOneOrFail(Message, messageId)));
     return facts;
   };
 }

@@ -1,5 +1,4 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { FlowLinks } from '../model/links.js';
 import { Message, toMessageDto, type DeliveryStatus, type IMessage } from '../model/message.entity.js';
 import type { Publisher } from './ports.js';
 import { RECEIPTS, statusesFrom, TRANSITIONS, type TransitionName } from './table.js';
@@ -17,15 +16,7 @@ export const sqlIn = (name: TransitionName) =>
  * reopen. Each is one guarded UPDATE (a stale, repeated or concurrent call changes nothing) and
  * publishes `message:status` only when it made the change: each change once.
  */
-export function createStatusChanges({
-  orm,
-  publisher,
-  links,
-}: {
-  orm: MikroORM;
-  publisher: Publisher;
-  links: FlowLinks;
-}) {
+export function createStatusChanges({ orm, publisher }: { orm: MikroORM; publisher: Publisher }) {
   const to = (name: StatusTransition) => TRANSITIONS[name].status.to;
 
   return {
@@ -92,7 +83,7 @@ export function createStatusChanges({
       if (!rows[0]) return undefined;
       const reopened: IMessage = em.map(Message, rows[0]);
       publisher.status({ messageId, conversationId: reopened.conversation.id, status: to('reopen') });
-      if (refill) publisher.message(toMessageDto(reopened, links));
+      if (refill) publisher.message(toMessageDto(reopened));
       return reopened;
     },
   };

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { FlowLinks } from './links.js';
+import { NO_FLOW_LINKS, type FlowLinks } from './links.js';
 import { Chatbot } from './chatbot.entity.js';
 
 export const CHANNELS = ['WIDGET', 'WEBHOOK', 'WHATSAPP'] as const;
@@ -36,7 +36,7 @@ export const Conversation = defineEntity({
 export type IConversation = InferEntity<typeof Conversation>;
 
 /** The public shape of a conversation (API.md section 3), with the address of its flows in the Temporal UI. */
-export function toConversationDto(conversation: IConversation, links: FlowLinks) {
+export function toConversationDto(conversation: IConversation, links: FlowLinks = NO_FLOW_LINKS) {
   return {
     id: conversation.id,
     chatbotId: conversation.chatbot.id,

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { FlowLinks } from './links.js';
+import { NO_FLOW_LINKS, type FlowLinks } from './links.js';
 import { Conversation } from './conversation.entity.js';
 
 export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'AGENT', 'SYSTEM'] as const;
@@ -38,7 +38,7 @@ export const Message = defineEntity({
 export type IMessage = InferEntity<typeof Message>;
 
 /** The public shape of a message (API.md section 3), with its flow's address in the Temporal UI. */
-export function toMessageDto(message: IMessage, links: FlowLinks) {
+export function toMessageDto(message: IMessage, links: FlowLinks = NO_FLOW_LINKS) {
   return {
     id: message.id,
     conversationId: message.conversation.id,

@@ -1,18 +1,14 @@
-import type { Server as HttpServer } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { z, ZodError } from 'zod';
+import { Server, type ServerOptions } from 'socket.io';
+import { ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
-import { AppError, forbidden, notFound, TooManyRequests } from '../errors.js';
+import { AppError, TooManyRequests } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../logger.js';
-import { currentStatus, type StatusChanges } from '../lifecycle/statuses.js';
-import { Message } from '../model/message.entity.js';
-import { findOwnedChatbot } from '../modules/chatbots/chatbot.store.js';
-import { findVisibleConversation } from '../modules/conversations/conversation.store.js';
+import type { StatusChanges } from '../lifecycle/statuses.js';
+import type { Metrics } from '../observability/metrics.js';
+import { clientEvents, type ClientSocket } from './client-events.js';
 import {
-  chatbotRoom,
-  conversationRoom,
   NAMESPACE,
   type Ack,
   type AckCallback,
@@ -31,27 +27,24 @@ export interface GatewayDeps {
   limits: Pick<RateLimits, 'consumeSocketEvent'>;
   /** receiveDelivered / receiveRead (src/lifecycle): a client's confirmations. */
   receipt: StatusChanges['receive'];
+  /** Counts the connected sockets (a gauge read at each scrape). */
+  metrics: Pick<Metrics, 'probe' | 'socketsConnected'>;
 }
 
 /**
- * The Socket.IO server on the HTTP server. `adapter` shares rooms and events with other processes
- * (worker processes publish through it). Connection state recovery lets a briefly disconnected
- * client get the events it missed, rooms included.
+ * The process's Socket.IO server, attached to the API's HTTP server by the API role (a worker's
+ * stays headless: it only publishes). `adapter` shares rooms and events with other processes.
+ * Connection state recovery lets a briefly disconnected client get the events it missed, rooms
+ * included.
  */
-export function createIoServer(http: HttpServer, adapter?: ServerOptions['adapter']): IoServer {
-  return new Server(http, {
+export function createIoServer(adapter?: ServerOptions['adapter']): IoServer {
+  return new Server({
     cors: { origin: true },
     maxHttpBufferSize: 64 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     ...(adapter ? { adapter } : {}),
   });
 }
-
-const subscriptionPayload = z.union([
-  z.strictObject({ conversationId: z.uuid() }),
-  z.strictObject({ chatbotId: z.uuid() }),
-]);
-const messagePayload = z.object({ messageId: z.uuid() });
 
 /**
  * What clients may do on the namespace `/messages`: connect with a JWT in the handshake, subscribe
@@ -60,18 +53,7 @@ const messagePayload = z.object({ messageId: z.uuid() });
  */
 export function serveSockets(io: IoServer, deps: GatewayDeps): void {
   const nsp = io.of(NAMESPACE);
-
-  nsp.use((socket, next) => {
-    try {
-      const { caller, expiresAt } = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
-      socket.data.customerId = caller.customerId;
-      socket.data.widget = caller.widget;
-      socket.data.expiresAt = expiresAt;
-      next();
-    } catch {
-      next(new Error('unauthorized'));
-    }
-  });
+  deps.metrics.probe(() => deps.metrics.socketsConnected.set(nsp.sockets.size), deps.metrics.socketsConnected);
 
   nsp.on('connection', (socket) => {
     endAtExpiry(socket);
@@ -86,53 +68,27 @@ export function serveSockets(io: IoServer, deps: GatewayDeps): void {
         }
       });
 
-    // A conversation's room (its messages, statuses, deltas), or a chatbot's (every conversation
-    // status change of that bot: an agent dashboard learns of a handoff without polling).
-    handle('subscribe', async (payload) => {
-      const target = subscriptionPayload.parse(payload);
-      if ('chatbotId' in target) {
-        if (socket.data.widget) throw forbidden('A widget token can only subscribe to its end user’s conversations');
-        await findOwnedChatbot(deps.orm.em.fork(), socket.data.customerId, target.chatbotId);
-        await socket.join(chatbotRoom(target.chatbotId));
-        return target;
-      }
-      await findVisibleConversation(deps.orm.em.fork(), socket.data, target.conversationId);
-      await socket.join(conversationRoom(target.conversationId));
-      return target;
-    });
-
-    handle('unsubscribe', async (payload) => {
-      const target = subscriptionPayload.parse(payload);
-      await socket.leave(
-        'chatbotId' in target ? chatbotRoom(target.chatbotId) : conversationRoom(target.conversationId),
-      );
-      return target;
-    });
-
-    // A live client confirms what it received / showed (receiveDelivered, receiveRead): forward
-    // only, checked in the UPDATE itself; only the call that made the change publishes it.
-    const confirm = (status: 'DELIVERED' | 'READ') => async (payload: unknown) => {
-      const { messageId } = messagePayload.parse(payload);
-      const em = deps.orm.em.fork();
-      const message = await em.findOne(Message, {
-        id: messageId,
-        conversation: { chatbot: { customerId: socket.data.customerId } },
-      });
-      if (!message) throw notFound('Message');
-      if (socket.data.widget) {
-        await findVisibleConversation(em, socket.data, message.conversation.id).catch(() =>
-          Promise.reject(notFound('Message')),
-        );
-      }
-      if (await deps.receipt(messageId, status)) return { messageId, status };
-      return { messageId, status: await currentStatus(em, messageId) };
-    };
-    handle('message:delivered', confirm('DELIVERED'));
-    handle('message:read', confirm('READ'));
+    for (const [event, run] of Object.entries(clientEvents(socket, deps))) {
+      handle(event as keyof ClientToServerEvents, run);
+    }
 
     // Recovery replays only to a client holding an offset, and only broadcasts carry one: send
     // `ready` through the adapter (to the socket's own room) so every client has an offset at once.
     nsp.to(socket.id).emit('ready', { recovered: socket.recovered });
+  });
+
+  // Who may connect: a valid token (its caller is the socket's for its whole life). Socket.IO runs
+  // this before the connection above, whatever the order they are registered in.
+  nsp.use((socket, next) => {
+    try {
+      const { caller, expiresAt } = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
+      socket.data.customerId = caller.customerId;
+      socket.data.widget = caller.widget;
+      socket.data.expiresAt = expiresAt;
+      next();
+    } catch {
+      next(new Error('unauthorized'));
+    }
   });
 }
 
@@ -143,9 +99,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * A socket lives no longer than its token: at `exp` it is told (`session:expired`) and
  * disconnected; the client reconnects with a fresh token and catches up with `?after=`.
  */
-function endAtExpiry(
-  socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>,
-): void {
+function endAtExpiry(socket: ClientSocket): void {
   const expiresAt = socket.data.expiresAt;
   if (expiresAt === undefined) return;
   let timer: NodeJS.Timeout | undefined;
@@ -179,4 +133,16 @@ function toAckError(err: unknown, logger: Logger): Ack {
     return { ok: false, error: { code: 'rate_limited', message: err.message, retryAfter: err.retryAfterSeconds } };
   logger.error({ err }, 'socket handler failed');
   return { ok: false, error: { code: 'internal', message: 'The request could not be handled' } };
+}
+
+/**
+ * Closes a Socket.IO server and its adapters. A headless server (a worker's) has no engine, which
+ * io.close() would call after closing the adapters and fail on asynchronously: close those alone.
+ */
+export async function closeIo(io: IoServer): Promise<void> {
+  if (!(io as { engine?: unknown }).engine) {
+    await Promise.allSettled([io.of('/'), io.of(NAMESPACE)].map(async (nsp) => nsp.adapter.close()));
+    return;
+  }
+  await io.close().catch(() => undefined);
 }

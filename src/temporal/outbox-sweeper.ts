@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Lifecycle } from '../lifecycle/index.js';
-import { findLongUnfinished, findQueued } from '../lifecycle/outbox.js';
+import { findLongUnfinished, findQueued, outboxLagSeconds } from '../lifecycle/outbox.js';
 import type { StartFlow } from '../lifecycle/ports.js';
 import { anyCause } from '../lib/causes.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { deleteExpiredKeys } from '../modules/messages/idempotency.store.js';
 import { TemporalUnavailableError, type TemporalLink } from './link.js';
 
@@ -13,6 +14,8 @@ export interface OutboxSweeperOptions {
   startFlow: StartFlow;
   lifecycle: Pick<Lifecycle, 'startTurn' | 'failAbandoned'>;
   logger: Logger;
+  /** The outbox's lag, a gauge read at each scrape. */
+  metrics: Pick<Metrics, 'probe' | 'outboxLag'>;
   intervalMs: number;
   /** Messages younger than this are left to the request that saved them. */
   graceMs: number;
@@ -29,7 +32,8 @@ export interface OutboxSweeperOptions {
  * several processes may sweep at once.
  */
 export function startOutboxSweeper(options: OutboxSweeperOptions) {
-  const { orm, temporal, startFlow, lifecycle, logger } = options;
+  const { orm, temporal, startFlow, lifecycle, logger, metrics } = options;
+  metrics.probe(async () => metrics.outboxLag.set(await outboxLagSeconds(orm.em.fork())), metrics.outboxLag);
   let running: Promise<void> | undefined;
   let stopped = false;
   let sweeps = 0;

@@ -96,7 +96,6 @@ describe('the sweeper keeps the 202 promise', () => {
     const lifecycle = createLifecycle({
       orm: app.deps.orm,
       publisher: createSocketPublisher(new Server()),
-      links: app.deps.links,
       logger,
       wakeTurn: createTurnWaker(temporal, logger),
       flowIsOpen: createFlowInspector(temporal),
@@ -108,6 +107,7 @@ describe('the sweeper keeps the 202 promise', () => {
       startFlow,
       lifecycle,
       logger,
+      metrics: app.deps.metrics,
       intervalMs: 100,
       graceMs: 0,
       abandonedAfterMs: 3_600_000,

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { FailureTypes } from '../../../workflows/contracts.js';
 import { publicFailure } from '../../lifecycle/failure-reasons.js';
 import type { RECEIPTS } from '../../lifecycle/table.js';
@@ -24,8 +25,8 @@ const STATUSES: Record<string, keyof typeof RECEIPTS> = {
  * Meta redelivers it; each status update moves the matching message forward only (Meta sends them
  * out of order, skips some and repeats them), each change emitted once.
  */
-export function createWhatsAppInbound({ orm, receive: accept, receipt, logger }: InboundDeps) {
-  const receive = async (chatbotId: string, m: InboundMessage) => {
+export function createWhatsAppInbound({ receive: accept, receipt, logger }: InboundDeps) {
+  const receive = async (em: EntityManager, chatbotId: string, m: InboundMessage) => {
     const media =
       m.type === 'text'
         ? undefined
@@ -43,7 +44,7 @@ export function createWhatsAppInbound({ orm, receive: accept, receipt, logger }:
               ...(media?.caption && { caption: storable(media.caption) }),
             },
           };
-    const { duplicate } = await accept(orm.em.fork(), chatbotId, {
+    const { duplicate } = await accept(em.fork(), chatbotId, {
       channel: 'WHATSAPP',
       externalUserId: m.from,
       content,
@@ -53,12 +54,10 @@ export function createWhatsAppInbound({ orm, receive: accept, receipt, logger }:
     if (duplicate) logger.debug({ wamid: m.id }, 'WhatsApp redelivered a message already saved');
   };
 
-  const applyStatus = async (chatbotId: string, update: StatusUpdate) => {
+  const applyStatus = async (em: EntityManager, chatbotId: string, update: StatusUpdate) => {
     const to = STATUSES[update.status];
     if (!to) return;
-    const message = await orm.em
-      .fork()
-      .findOne(Message, { externalId: update.id, conversation: { chatbot: chatbotId } });
+    const message = await em.fork().findOne(Message, { externalId: update.id, conversation: { chatbot: chatbotId } });
     if (!message) {
       return logger.debug({ wamid: update.id, status: update.status }, 'WhatsApp status for a message we do not know');
     }
@@ -67,7 +66,7 @@ export function createWhatsAppInbound({ orm, receive: accept, receipt, logger }:
     await receipt(message.id, to, to === 'FAILED' ? publicFailure(FailureTypes.channelRejected, detail) : undefined);
   };
 
-  return async (chatbot: { id: string; phoneNumberId: string }, payload: WhatsAppPayload) => {
+  return async (em: EntityManager, chatbot: { id: string; phoneNumberId: string }, payload: WhatsAppPayload) => {
     for (const entry of payload.entry) {
       for (const { field, value } of entry.changes) {
         if (field !== 'messages') continue;
@@ -75,8 +74,8 @@ export function createWhatsAppInbound({ orm, receive: accept, receipt, logger }:
           logger.warn({ chatbotId: chatbot.id }, 'WhatsApp webhook for another phone number ignored');
           continue;
         }
-        for (const m of value.messages ?? []) await receive(chatbot.id, m);
-        for (const update of value.statuses ?? []) await applyStatus(chatbot.id, update);
+        for (const m of value.messages ?? []) await receive(em, chatbot.id, m);
+        for (const update of value.statuses ?? []) await applyStatus(em, chatbot.id, update);
       }
     }
   };

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { forbidden, notFound, unauthorized } from '../../errors.js';
 import { json } from '../../http/openapi/responses.js';
@@ -32,8 +33,8 @@ function sameSecret(given: string, expected: string): boolean {
  */
 export function whatsAppWebhookRoutes(deps: InboundDeps): Route[] {
   const apply = createWhatsAppInbound(deps);
-  const settingsOf = async (chatbotId: string): Promise<WhatsAppSettings> => {
-    const chatbot = await deps.orm.em.fork().findOne(Chatbot, { id: chatbotId, deletedAt: null });
+  const settingsOf = async (em: EntityManager, chatbotId: string): Promise<WhatsAppSettings> => {
+    const chatbot = await em.findOne(Chatbot, { id: chatbotId, deletedAt: null });
     if (!chatbot?.whatsapp) throw notFound('Chatbot');
     return chatbot.whatsapp;
   };
@@ -52,8 +53,8 @@ export function whatsAppWebhookRoutes(deps: InboundDeps): Route[] {
       responses: { '200': { description: 'The challenge, echoed', content: { 'text/plain': { schema: z.string() } } } },
       errors: [400, 403, 404, 503],
       say: { 403: 'The verify token does not match.', 404: NOT_SET_UP },
-      async handle({ params, query, ctx }) {
-        const settings = await settingsOf(params.chatbotId);
+      async handle({ params, query, ctx, em }) {
+        const settings = await settingsOf(em, params.chatbotId);
         if (query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], settings.verifyToken)) {
           throw forbidden('The verify token does not match');
         }
@@ -71,8 +72,8 @@ export function whatsAppWebhookRoutes(deps: InboundDeps): Route[] {
       description:
         'Accepted only with a valid `X-Hub-Signature-256` over the raw body; nothing is stored otherwise. Repeats are dropped by WhatsApp message id.',
       request: { params: whatsAppChatbotParamSchema, headers: signatureHeader, body: whatsAppPayloadSchema },
-      async verify({ params, ctx }) {
-        const settings = await settingsOf(params.chatbotId);
+      async verify({ params, ctx, em }) {
+        const settings = await settingsOf(em, params.chatbotId);
         const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
         const expected = `sha256=${createHmac('sha256', settings.appSecret).update(raw).digest('hex')}`;
         if (!sameSecret(ctx.get('x-hub-signature-256'), expected))
@@ -82,9 +83,9 @@ export function whatsAppWebhookRoutes(deps: InboundDeps): Route[] {
       responses: { '200': json('Received', z.strictObject({ received: z.literal(true) })) },
       errors: [400, 413, 415, 401, 404, 503],
       say: { 401: 'Missing or invalid X-Hub-Signature-256.', 404: NOT_SET_UP },
-      async handle({ params, body, verified }) {
+      async handle({ params, body, verified, em }) {
         const settings = verified as WhatsAppSettings;
-        await apply({ id: params.chatbotId, phoneNumberId: settings.phoneNumberId }, body);
+        await apply(em, { id: params.chatbotId, phoneNumberId: settings.phoneNumberId }, body);
         return { received: true };
       },
     }),

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { json } from '../../http/openapi/responses.js';
 import { route, type Route } from '../../http/route.js';
@@ -17,7 +16,7 @@ const tags = ['Chatbots'];
  * changes), delete. A deleted bot is gone from these routes and accepts no messages (404); its
  * conversations and their history stay readable.
  */
-export function chatbotRoutes(orm: MikroORM): Route[] {
+export function chatbotRoutes(): Route[] {
   return [
     route({
       method: 'post',
@@ -29,8 +28,7 @@ export function chatbotRoutes(orm: MikroORM): Route[] {
       request: { body: createChatbotSchema },
       responses: { '201': json('Created', one) },
       errors: [400, 413, 415],
-      async handle({ body, caller }) {
-        const em = orm.em.fork();
+      async handle({ body, caller, em }) {
         const chatbot = em.create(Chatbot, { id: randomUUID(), customerId: caller.customerId, ...body });
         await em.flush();
         return { data: toChatbotDto(chatbot) };
@@ -48,14 +46,12 @@ export function chatbotRoutes(orm: MikroORM): Route[] {
         '200': json('A page of chatbots', z.strictObject({ data: z.array(chatbotSchema), meta: pageMetaSchema })),
       },
       errors: [400],
-      async handle({ query: { page, limit }, caller }) {
-        const [chatbots, total] = await orm.em
-          .fork()
-          .findAndCount(
-            Chatbot,
-            { customerId: caller.customerId, deletedAt: null },
-            { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
-          );
+      async handle({ query: { page, limit }, caller, em }) {
+        const [chatbots, total] = await em.findAndCount(
+          Chatbot,
+          { customerId: caller.customerId, deletedAt: null },
+          { orderBy: { createdAt: 'asc', id: 'asc' }, limit, offset: (page - 1) * limit },
+        );
         return { data: chatbots.map(toChatbotDto), meta: { page, limit, total, totalPages: Math.ceil(total / limit) } };
       },
     }),
@@ -69,8 +65,8 @@ export function chatbotRoutes(orm: MikroORM): Route[] {
       request: { params: uuidParam },
       responses: { '200': json('The chatbot', one) },
       errors: [400, 404],
-      handle: async ({ params, caller }) => ({
-        data: toChatbotDto(await findOwnedChatbot(orm.em.fork(), caller.customerId, params.id)),
+      handle: async ({ params, caller, em }) => ({
+        data: toChatbotDto(await findOwnedChatbot(em, caller.customerId, params.id)),
       }),
     }),
     route({
@@ -83,8 +79,7 @@ export function chatbotRoutes(orm: MikroORM): Route[] {
       request: { params: uuidParam, body: updateChatbotSchema },
       responses: { '200': json('The changed chatbot', one) },
       errors: [400, 413, 415, 404],
-      async handle({ params, body: changes, caller }) {
-        const em = orm.em.fork();
+      async handle({ params, body: changes, caller, em }) {
         const chatbot = await findOwnedChatbot(em, caller.customerId, params.id);
         // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was.
         em.assign(chatbot, { ...changes, ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }) });
@@ -104,8 +99,7 @@ export function chatbotRoutes(orm: MikroORM): Route[] {
       request: { params: uuidParam },
       responses: { '204': { description: 'Deleted' } },
       errors: [400, 404],
-      async handle({ params, caller }) {
-        const em = orm.em.fork();
+      async handle({ params, caller, em }) {
         const chatbot = await findOwnedChatbot(em, caller.customerId, params.id);
         chatbot.deletedAt = new Date();
         await em.flush();

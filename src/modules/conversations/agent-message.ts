@@ -2,8 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../errors.js';
 import { acceptAgentMessage, type Accepted } from '../../lifecycle/accept.js';
 import type { Admission, RateLimits } from '../../limits/rate-limits.js';
-import type { FlowLinks } from '../../model/links.js';
-import { toMessageDto } from '../../model/message.entity.js';
+import type { Presenter } from '../../model/present.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AgentMessageInput } from '../messages/message.schemas.js';
 import { findOwnedConversation } from './conversation.store.js';
@@ -11,7 +10,7 @@ import { findOwnedConversation } from './conversation.store.js';
 export interface AgentMessageDeps {
   limits: Pick<RateLimits, 'consumeSend'>;
   metrics: Pick<Metrics, 'sendsAccepted'>;
-  links: FlowLinks;
+  present: Presenter;
   /** Publishes the accepted message and starts its flow after the response (lifecycle). */
   announce: (accepted: Accepted) => void;
 }
@@ -22,7 +21,7 @@ export interface AgentMessageDeps {
  * message of the conversation is answered, before every later one — through the same outbox as
  * users'. It counts against the customer's and the chatbot's limits (an agent is not an end user).
  */
-export function createAgentMessages({ limits, metrics, links, announce }: AgentMessageDeps) {
+export function createAgentMessages({ limits, metrics, present, announce }: AgentMessageDeps) {
   return async (em: EntityManager, customerId: string, conversationId: string, input: AgentMessageInput) => {
     let admission: Admission | undefined;
     const accepted = await em
@@ -40,7 +39,7 @@ export function createAgentMessages({ limits, metrics, links, announce }: AgentM
           metadata: input.metadata,
         });
         return {
-          message: toMessageDto(message, links),
+          message: present.message(message),
           chatbotId: conversation.chatbot.id,
           channel: conversation.channel,
         };

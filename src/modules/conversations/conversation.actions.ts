@@ -2,8 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict } from '../../errors.js';
 import type { ChangeConversationStatus, ConversationTransition } from '../../lifecycle/conversation-status.js';
 import { TRANSITIONS } from '../../lifecycle/table.js';
-import type { FlowLinks } from '../../model/links.js';
-import { toConversationDto } from '../../model/conversation.entity.js';
+import type { Presenter } from '../../model/present.js';
 import { findOwnedConversation } from './conversation.store.js';
 
 /** What an agent asks for, the transition it is (src/lifecycle/table.ts), and the reason said when none is given. */
@@ -20,7 +19,13 @@ export type ConversationAction = keyof typeof ACTIONS;
  * the same (no second event); a change the status does not allow (resuming a closed conversation)
  * is a 409. Every change is published as `conversation:status` by the transition.
  */
-export function createConversationActions({ change, links }: { change: ChangeConversationStatus; links: FlowLinks }) {
+export function createConversationActions({
+  change,
+  present,
+}: {
+  change: ChangeConversationStatus;
+  present: Presenter;
+}) {
   return async (
     em: EntityManager,
     customerId: string,
@@ -39,7 +44,7 @@ export function createConversationActions({ change, links }: { change: ChangeCon
       }
       await em.refresh(conversation);
     }
-    return toConversationDto(conversation, links);
+    return present.conversation(conversation);
   };
 }
 

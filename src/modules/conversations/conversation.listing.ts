@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Conversation, toConversationDto, type ConversationDto } from '../../model/conversation.entity.js';
+import { Conversation, type ConversationDto } from '../../model/conversation.entity.js';
 import { encodeCursor, type ListConversationsQuery } from './conversation.schemas.js';
-import type { FlowLinks } from '../../model/links.js';
+import type { Presenter } from '../../model/present.js';
 
 export interface ConversationPage {
   data: ConversationDto[];
@@ -50,7 +50,7 @@ export async function listConversations(
   em: EntityManager,
   customerId: string,
   query: ListConversationsQuery,
-  links: FlowLinks,
+  present: Presenter,
 ): Promise<ConversationPage> {
   const where = ['b.customer_id = ?', 'c.created_at <= s.t'];
   const mineParams: unknown[] = [customerId];
@@ -85,7 +85,7 @@ export async function listConversations(
     rows.length > query.limit && last ? encodeCursor({ t: last.cursor_t, at: last.cursor_at, id: last.id }) : null;
   return {
     data: page.map(({ cursor_t: _t, cursor_at: _at, t: _snapshot, activity: _activity, ...row }) =>
-      toConversationDto(em.map(Conversation, row), links),
+      present.conversation(em.map(Conversation, row)),
     ),
     meta: { limit: query.limit, nextCursor },
   };

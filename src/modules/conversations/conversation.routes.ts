@@ -1,11 +1,9 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import { json } from '../../http/openapi/responses.js';
 import { route, type Route } from '../../http/route.js';
 import { uuidParam } from '../../http/validate.js';
-import { toConversationDto } from '../../model/conversation.entity.js';
-import type { FlowLinks } from '../../model/links.js';
+import type { Presenter } from '../../model/present.js';
 import { agentMessageSchema } from '../messages/message.schemas.js';
 import { conversationSchema, messageSchema } from '../resource.schemas.js';
 import type { AgentMessages } from './agent-message.js';
@@ -18,14 +16,13 @@ const one = z.strictObject({ data: conversationSchema });
 const tags = ['Conversations'];
 
 export interface ConversationRouteDeps {
-  orm: MikroORM;
-  links: FlowLinks;
+  present: Presenter;
   act: ConversationActions;
   sendAsAgent: AgentMessages;
 }
 
 /** Reading conversations (customer and widget tokens), and what agents do to them (customer tokens). */
-export function conversationRoutes({ orm, links, act, sendAsAgent }: ConversationRouteDeps): Route[] {
+export function conversationRoutes({ present, act, sendAsAgent }: ConversationRouteDeps): Route[] {
   return [
     route({
       method: 'get',
@@ -48,7 +45,7 @@ export function conversationRoutes({ orm, links, act, sendAsAgent }: Conversatio
       },
       errors: [400, 404],
       say: { 404: 'A widget token asked for another chatbot or end user.' },
-      handle({ query, caller }) {
+      handle({ query, caller, em }) {
         const { widget } = caller;
         if (widget) {
           // A widget token lists only its end user's conversations with its chatbot.
@@ -60,7 +57,7 @@ export function conversationRoutes({ orm, links, act, sendAsAgent }: Conversatio
             throw notFound('Chatbot');
           Object.assign(query, asked);
         }
-        return listConversations(orm.em.fork(), caller.customerId, query, links);
+        return listConversations(em, caller.customerId, query, present);
       },
     }),
     route({
@@ -73,8 +70,8 @@ export function conversationRoutes({ orm, links, act, sendAsAgent }: Conversatio
       request: { params: uuidParam },
       responses: { '200': json('The conversation', one) },
       errors: [400, 404],
-      handle: async ({ params, caller }) => ({
-        data: toConversationDto(await findVisibleConversation(orm.em.fork(), caller, params.id), links),
+      handle: async ({ params, caller, em }) => ({
+        data: present.conversation(await findVisibleConversation(em, caller, params.id)),
       }),
     }),
     route({
@@ -98,7 +95,7 @@ export function conversationRoutes({ orm, links, act, sendAsAgent }: Conversatio
       },
       errors: [400, 413, 415, 404, 409, 429],
       say: { 409: 'The conversation is CLOSED.' },
-      handle: ({ params, body, caller }) => sendAsAgent(orm.em.fork(), caller.customerId, params.id, body),
+      handle: ({ params, body, caller, em }) => sendAsAgent(em, caller.customerId, params.id, body),
     }),
     statusChange('handoff', 'Hand the conversation to a human (HANDOFF)'),
     statusChange('resume', 'Hand the conversation back to the bot (OPEN)'),
@@ -121,8 +118,8 @@ export function conversationRoutes({ orm, links, act, sendAsAgent }: Conversatio
       responses: { '200': json('The conversation', one) },
       errors: [400, 413, 415, 404, 409],
       say: { 409: 'The conversation’s status does not allow this change (e.g. resuming a closed conversation).' },
-      handle: async ({ params, body, caller }) => ({
-        data: await act(orm.em.fork(), caller.customerId, params.id, action, body.reason),
+      handle: async ({ params, body, caller, em }) => ({
+        data: await act(em, caller.customerId, params.id, action, body.reason),
       }),
     });
   }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { FlowLinks } from '../../model/links.js';
-import { Message, messageLinks, type IMessage, type MessageDto } from '../../model/message.entity.js';
+import type { Presenter } from '../../model/present.js';
+import { Message, type IMessage, type MessageDto } from '../../model/message.entity.js';
 
 /** Reads of a conversation's messages: a page for a client, the history a prompt is built from. */
 
@@ -11,7 +11,7 @@ import { Message, messageLinks, type IMessage, type MessageDto } from '../../mod
 export async function pageBySeq(
   em: EntityManager,
   page: { customerId: string; conversationId: string; after?: number; before?: number; limit: number },
-  links: FlowLinks,
+  present: Presenter,
 ): Promise<MessageDto[]> {
   const newestFirst = page.before !== undefined;
   const rows = await em
@@ -43,7 +43,7 @@ export async function pageBySeq(
     metadata: row.metadata ?? {},
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
-    links: messageLinks(row, links),
+    links: present.messageLinks(row),
   }));
 }
 

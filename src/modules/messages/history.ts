@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../errors.js';
-import type { FlowLinks } from '../../model/links.js';
-import { Message, toMessageDto } from '../../model/message.entity.js';
+import type { Presenter } from '../../model/present.js';
+import { Message } from '../../model/message.entity.js';
 import { findOwnedConversation } from '../conversations/conversation.store.js';
 import { pageBySeq } from './history.store.js';
 import type { HistoryQuery } from './message.schemas.js';
 
 /** A conversation's messages and a single message, always within one customer's chatbots. */
-export function createHistory(links: FlowLinks) {
+export function createHistory(present: Presenter) {
   return {
     /**
      * A page of a conversation's messages in ascending seq, by seq cursor or by page number. The
@@ -20,7 +20,7 @@ export function createHistory(links: FlowLinks) {
         const rows = await pageBySeq(
           em,
           { customerId, conversationId, after: query.after, before: query.before, limit: limit + 1 },
-          links,
+          present,
         );
         if (rows.length === 0) await findOwnedConversation(em, customerId, conversationId);
         const hasMore = rows.length > limit;
@@ -36,7 +36,7 @@ export function createHistory(links: FlowLinks) {
         { orderBy: { seq: 'asc' }, limit, offset: (page - 1) * limit, disableIdentityMap: true },
       );
       return {
-        data: rows.map((row) => toMessageDto(row, links)),
+        data: rows.map((row) => present.message(row)),
         meta: { page, limit, total, totalPages: Math.ceil(total / limit) },
       };
     },
@@ -44,7 +44,7 @@ export function createHistory(links: FlowLinks) {
     async get(em: EntityManager, customerId: string, id: string) {
       const message = await em.findOne(Message, { id, conversation: { chatbot: { customerId } } });
       if (!message) throw notFound('Message');
-      return toMessageDto(message, links);
+      return present.message(message);
     },
   };
 }

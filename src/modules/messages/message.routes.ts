@@ -1,4 +1,4 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { Caller, WidgetScope } from '../../auth/tokens.js';
 import { notFound } from '../../errors.js';
@@ -60,14 +60,13 @@ async function requireWidgetScope(em: EntityManager, caller: Caller, input: Send
 }
 
 export interface MessageRouteDeps {
-  orm: MikroORM;
   send: Sender;
   history: History;
   retry: Retry;
 }
 
 /** Sending (customer and widget tokens), the history reads, and retrying a failed reply. */
-export function messageRoutes({ orm, send, history, retry }: MessageRouteDeps): Route[] {
+export function messageRoutes({ send, history, retry }: MessageRouteDeps): Route[] {
   return [
     route({
       method: 'post',
@@ -86,12 +85,12 @@ export function messageRoutes({ orm, send, history, retry }: MessageRouteDeps): 
         404: 'The chatbot or conversation is unknown, not the caller’s, or (widget token) not the token’s.',
         409: 'The conversation is CLOSED or belongs to another end user or channel, or a request with the same Idempotency-Key is still in flight (retry shortly).',
       },
-      async handle({ body: input, headers, caller, ctx }) {
-        if (caller.widget) await requireWidgetScope(orm.em.fork(), caller, input);
+      async handle({ body: input, headers, caller, ctx, em }) {
+        if (caller.widget) await requireWidgetScope(em, caller, input);
         const key = headers['Idempotency-Key'];
         const { customerId } = caller;
         const claim = key ? { customerId, key, requestHash: hashRequest(input) } : undefined;
-        const { body, replayed } = await send(orm.em.fork(), customerId, input, claim);
+        const { body, replayed } = await send(em, customerId, input, claim);
         if (replayed) ctx.set('Idempotent-Replayed', 'true');
         return body;
       },
@@ -108,9 +107,9 @@ export function messageRoutes({ orm, send, history, retry }: MessageRouteDeps): 
       request: { params: conversationParamSchema, query: historyQuerySchema },
       responses: { '200': json('A page of messages', historySchema) },
       errors: [400, 404],
-      async handle({ params: { conversationId }, query, caller }) {
-        if (caller.widget) await findVisibleConversation(orm.em.fork(), caller, conversationId);
-        return history.page(orm.em.fork(), caller.customerId, conversationId, query);
+      async handle({ params: { conversationId }, query, caller, em }) {
+        if (caller.widget) await findVisibleConversation(em, caller, conversationId);
+        return history.page(em, caller.customerId, conversationId, query);
       },
     }),
     route({
@@ -129,7 +128,7 @@ export function messageRoutes({ orm, send, history, retry }: MessageRouteDeps): 
         409: 'Not a user message, or its reply is not FAILED.',
         503: 'The database or Temporal is unreachable; nothing was started: retry after `Retry-After` seconds.',
       },
-      handle: ({ params, caller }) => retry(orm.em.fork(), caller.customerId, params.id),
+      handle: ({ params, caller, em }) => retry(em, caller.customerId, params.id),
     }),
     route({
       method: 'get',
@@ -141,10 +140,10 @@ export function messageRoutes({ orm, send, history, retry }: MessageRouteDeps): 
       request: { params: uuidParam },
       responses: { '200': json('The message', z.strictObject({ data: messageSchema })) },
       errors: [400, 404],
-      async handle({ params, caller }) {
-        const message = await history.get(orm.em.fork(), caller.customerId, params.id);
+      async handle({ params, caller, em }) {
+        const message = await history.get(em, caller.customerId, params.id);
         if (caller.widget) {
-          await findVisibleConversation(orm.em.fork(), caller, message.conversationId).catch(() =>
+          await findVisibleConversation(em, caller, message.conversationId).catch(() =>
             Promise.reject(notFound('Message')),
           );
         }

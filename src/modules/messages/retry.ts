@@ -5,8 +5,8 @@ import { findReply } from '../../lifecycle/append.js';
 import type { StartFlow } from '../../lifecycle/ports.js';
 import type { RateLimits } from '../../limits/rate-limits.js';
 import type { Logger } from '../../logger.js';
-import type { FlowLinks } from '../../model/links.js';
-import { Message, toMessageDto } from '../../model/message.entity.js';
+import type { Presenter } from '../../model/present.js';
+import { Message } from '../../model/message.entity.js';
 import type { Metrics } from '../../observability/metrics.js';
 
 export interface RetryDeps {
@@ -14,7 +14,7 @@ export interface RetryDeps {
   limits: Pick<RateLimits, 'consumeSend'>;
   metrics: Pick<Metrics, 'retriesAccepted'>;
   logger: Logger;
-  links: FlowLinks;
+  present: Presenter;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface RetryDeps {
  * flow, which reopens the same reply (regenerating it, or resending its text). 409 unless the
  * reply is FAILED; a retry already running is this one (one attempt, however many ask).
  */
-export function createRetry({ startFlow, limits, metrics, logger, links }: RetryDeps) {
+export function createRetry({ startFlow, limits, metrics, logger, present }: RetryDeps) {
   return async (em: EntityManager, customerId: string, id: string) => {
     const message = await em.findOne(
       Message,
@@ -33,7 +33,7 @@ export function createRetry({ startFlow, limits, metrics, logger, links }: Retry
     if (message.role !== 'USER') throw conflict('Only a user message can be retried (its reply is retried with it)');
     const reply = await findReply(em, id);
     if (reply?.deliveryStatus !== 'FAILED') throw conflict('Only a message whose reply FAILED can be retried');
-    const dto = toMessageDto(message, links);
+    const dto = present.message(message);
     // A retry is a send again: the customer's limit (its chatbot's and end user's budgets count
     // new messages, and this is none).
     const admission = await limits.consumeSend({ customerId });
@@ -47,7 +47,7 @@ export function createRetry({ startFlow, limits, metrics, logger, links }: Retry
     // A retry already running is this one: it costs no budget and is not counted again.
     if (started) metrics.retriesAccepted.inc({ channel });
     else await admission.refund();
-    return { message: 'Retry accepted', data: { message: dto, reply: toMessageDto(reply, links) } };
+    return { message: 'Retry accepted', data: { message: dto, reply: present.message(reply) } };
   };
 }
 

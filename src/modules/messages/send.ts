@@ -3,9 +3,8 @@ import { conflict, notFound } from '../../errors.js';
 import { acceptUserMessage, type Accepted } from '../../lifecycle/accept.js';
 import { acceptIntoOpenConversation, type AcceptedUserMessage } from '../../lifecycle/accept-fast.js';
 import type { Admission, ChatbotLimits, RateLimits } from '../../limits/rate-limits.js';
-import { toConversationDto, whatsAppWindow, type IConversation } from '../../model/conversation.entity.js';
-import type { FlowLinks } from '../../model/links.js';
-import { toMessageDto } from '../../model/message.entity.js';
+import { whatsAppWindow, type IConversation } from '../../model/conversation.entity.js';
+import type { Presenter } from '../../model/present.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { findOwnedChatbot } from '../chatbots/chatbot.store.js';
 import { findOrOpenConversation, findOwnedConversation } from '../conversations/conversation.store.js';
@@ -16,7 +15,7 @@ export interface SendDeps {
   /** Sends per customer, chatbot and end user: a send over a limit is a 429 and stores nothing. */
   limits: Pick<RateLimits, 'consumeSend'>;
   metrics: Pick<Metrics, 'sendsAccepted'>;
-  links: FlowLinks;
+  present: Presenter;
   /** Publishes the accepted message and starts its flow after the response (lifecycle). */
   announce: (accepted: Accepted) => void;
 }
@@ -28,7 +27,7 @@ export interface SendDeps {
  * starts it. With an Idempotency-Key, a repeat of an earlier request returns that request's body
  * and does nothing else.
  */
-export function createSender({ limits, metrics, links, announce }: SendDeps) {
+export function createSender({ limits, metrics, present, announce }: SendDeps) {
   /** The 202 body of a saved message. */
   const accepted = ({ message, conversation, chatbotId }: AcceptedUserMessage) => ({
     body: { message: 'Message accepted for processing', data: { message, conversation } },
@@ -49,9 +48,9 @@ export function createSender({ limits, metrics, links, announce }: SendDeps) {
     const at = message.createdAt.toISOString();
     return {
       chatbotId: chatbot.id,
-      message: toMessageDto(message, links),
+      message: present.message(message),
       conversation: {
-        ...toConversationDto(conversation, links),
+        ...present.conversation(conversation),
         lastMessageAt: at,
         updatedAt: at,
         ...whatsAppWindow(conversation.channel, message.createdAt),
@@ -90,7 +89,7 @@ export function createSender({ limits, metrics, links, announce }: SendDeps) {
     try {
       if (!claim) {
         admission = await admitSend(em, customerId, input);
-        const fast = await acceptIntoOpenConversation(em, customerId, input, links);
+        const fast = await acceptIntoOpenConversation(em, customerId, input, present);
         if (fast) return accepted(fast);
       }
       return await em.transactional(async (tx) => {
@@ -100,7 +99,7 @@ export function createSender({ limits, metrics, links, announce }: SendDeps) {
           admission = await admitSend(tx, customerId, input);
         }
         const saved = accepted(
-          (await acceptIntoOpenConversation(tx, customerId, input, links)) ??
+          (await acceptIntoOpenConversation(tx, customerId, input, present)) ??
             (await acceptFully(tx, customerId, input)),
         );
         if (claim) await completeKey(tx, claim, saved.body);

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { signWidgetToken } from '../../auth/tokens.js';
 import { json } from '../../http/openapi/responses.js';
@@ -16,7 +15,7 @@ export const widgetTokenSchema = z.strictObject({
  * browser, good only for the routes declared `access: 'widget'`, as that one end user of that one
  * chatbot (src/http/router.ts fences it in).
  */
-export function widgetTokenRoutes(orm: MikroORM, jwtSecret: string): Route[] {
+export function widgetTokenRoutes(jwtSecret: string): Route[] {
   return [
     route({
       method: 'post',
@@ -30,8 +29,8 @@ export function widgetTokenRoutes(orm: MikroORM, jwtSecret: string): Route[] {
       request: { body: mintWidgetTokenSchema },
       responses: { '201': json('The token', widgetTokenSchema) },
       errors: [400, 413, 415, 404],
-      async handle({ body: { chatbotId, externalUserId, ttlSeconds }, caller }) {
-        await findOwnedChatbot(orm.em.fork(), caller.customerId, chatbotId);
+      async handle({ body: { chatbotId, externalUserId, ttlSeconds }, caller, em }) {
+        await findOwnedChatbot(em, caller.customerId, chatbotId);
         return { data: signWidgetToken(jwtSecret, caller.customerId, { chatbotId, externalUserId }, ttlSeconds) };
       },
     }),

@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../src/llm/llm.client.js';
-import type { IMessage } from '../src/model/message.entity.js';
+import type { ChatMessage } from '../../llm/llm.client.js';
+import type { IMessage } from '../../model/message.entity.js';
 
 /** System prompt, then the bounded history oldest first, then the message being answered. */
 export function buildPrompt(message: IMessage, earlier: IMessage[]): ChatMessage[] {
