@@ -41,12 +41,12 @@ const LEVELS = [
   ['lib', 'workflows'],
 ];
 
-const pathOf = Object.fromEntries(LAYERS);
+/** @param {string} layer */
 const levelOf = (layer) => LEVELS.findIndex((level) => level.includes(layer));
 
 const layerRules = LAYERS.flatMap(([layer, path]) => {
   const higherOrBeside = LAYERS.filter(([other]) => other !== layer && levelOf(other) <= levelOf(layer)).map(
-    ([other]) => pathOf[other],
+    ([, otherPath]) => otherPath,
   );
   return higherOrBeside.length === 0
     ? []
@@ -61,7 +61,7 @@ const layerRules = LAYERS.flatMap(([layer, path]) => {
       ];
 });
 
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'no-circular',
