@@ -1,7 +1,7 @@
 import { createServer, type RequestListener } from 'node:http';
 import { createApp } from '../http/app.js';
 import { healthRoutes } from '../http/health.routes.js';
-import { serveSockets } from '../realtime/gateway.js';
+import { closeIo, serveSockets } from '../realtime/gateway.js';
 import { startOutboxSweeper } from '../temporal/outbox-sweeper.js';
 import type { Deps } from './deps.js';
 import { apiRoutes } from './routes.js';
@@ -44,7 +44,7 @@ export async function startApi(deps: Deps): Promise<Running> {
     async stop() {
       await sweeper.stop();
       io.disconnectSockets(true);
-      await new Promise((resolve) => http.close(resolve));
+      await closeIo(io); // its engine's connections, then the HTTP server it is attached to
     },
   };
 }
