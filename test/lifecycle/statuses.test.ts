@@ -6,7 +6,6 @@ import {
   startLifecycleWorld,
   stateOf,
   type LifecycleWorld,
-  type ReplyState,
 } from '../support/lifecycle-world.js';
 
 /**
@@ -65,13 +64,13 @@ async function conversationOf(messageId: string): Promise<string> {
   const [row] = await world.orm.em
     .fork()
     .execute<{ conversation_id: string }[]>('select conversation_id from message where id = ?', [messageId]);
-  return row!.conversation_id;
+  return row.conversation_id;
 }
 
 describe.each(Object.keys(FORWARD_ONLY) as (keyof typeof FORWARD_ONLY)[])('%s', (name) => {
   const allowed: Partial<Record<string, string>> = FORWARD_ONLY[name];
   it.each(STATUSES)('from %s', async (from) => {
-    const scene = await setScene(world.orm, { turn: 'FINISHED', reply: from as ReplyState });
+    const scene = await setScene(world.orm, { turn: 'FINISHED', reply: from });
     const replyId = scene.replyId!;
     const before = await world.rows();
     world.clear();

@@ -50,12 +50,12 @@ export async function startLifecycleWorld(label: string): Promise<LifecycleWorld
     orm,
     publisher,
     logger: createLogger('silent'),
-    wakeTurn: async (messageId) => void woken.push(messageId),
-    startFlow: async (input) => {
+    wakeTurn: (messageId) => Promise.resolve(void woken.push(messageId)),
+    startFlow: (input) => {
       started.push(input);
-      return { started: true };
+      return Promise.resolve({ started: true });
     },
-    flowIsOpen: async () => false,
+    flowIsOpen: () => Promise.resolve(false),
   });
   return {
     orm,
