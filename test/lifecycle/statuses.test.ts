@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECEIPTS, statusesFrom, TRANSITIONS } from '../../src/lifecycle/table.js';
-import {
-  setScene,
-  startLifecycleWorld,
-  stateOf,
-  type LifecycleWorld,
-} from '../support/lifecycle-world.js';
+import { setScene, startLifecycleWorld, stateOf, type LifecycleWorld } from '../support/lifecycle-world.js';
 
 /**
  * A message's delivery status moves forward only — PENDING → SENT → DELIVERED → READ, FAILED
