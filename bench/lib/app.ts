@@ -97,7 +97,7 @@ export async function drain(db: pg.Pool, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await db.query(
-      `select count(*)::int as n from message where role = 'USER' and flow_done_at is null`,
+      `select count(*)::int as n from message where role = 'USER' and turn_finished_at is null`,
     );
     if (rows[0].n === 0) return;
     if (Date.now() > deadline) throw new Error(`${rows[0].n} messages still unanswered`);

@@ -35,7 +35,7 @@ export async function openConversations(
     }),
   );
   await drain(ctx.app.db);
-  await sleep(500); // flow_done_at is set before the flows' last step (SENT): let those finish too
+  await sleep(500); // turn_finished_at is set before the flows' last step (SENT): let those finish too
   return opened;
 }
 

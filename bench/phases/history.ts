@@ -26,7 +26,7 @@ export async function historyPhase(ctx: BenchContext, depth = 100_000, reads = 5
   );
   await ctx.app.db.query(`update conversation set last_seq = $2 where id = $1`, [conversationId, depth]);
   await ctx.app.db.query(
-    `update message set flow_done_at = now(), flow_started_at = now() where conversation_id = $1 and role = 'USER'`,
+    `update message set turn_finished_at = now(), turn_started_at = now() where conversation_id = $1 and role = 'USER'`,
     [conversationId],
   );
   // The fill is setup: settle it (hint bits, visibility map, statistics) instead of measuring the
