@@ -35,9 +35,10 @@ export function createReplySteps({ orm, lifecycle, channels }: ReplyStepDeps) {
   };
 
   return {
-    async replyWith({ messageId, replyId, text, metadata }) {
+    async replyWith({ messageId, replyId, text, metadata, endTyping }) {
       const message = await orm.em.fork().findOne(Message, messageId);
       if (!message) throw messageNotFound(messageId);
+      if (endTyping) lifecycle.endLostStream(message.conversation.id);
       return lifecycle.saveAnswer(
         { id: message.id, conversationId: message.conversation.id, seq: message.seq },
         { replyId, content: text, metadata },
@@ -48,14 +49,14 @@ export function createReplySteps({ orm, lifecycle, channels }: ReplyStepDeps) {
      * Delivers the saved reply. If the attempt that saved it did not get to publish it, it is
      * published here (at least once), and the turn finished again: a repeat that re-sends a wake.
      */
-    async deliver({ messageId, published }) {
+    async deliver({ messageId, published, announced }) {
       const em = orm.em.fork();
       const reply = await findReply(em, messageId);
       if (!reply) {
         throw ApplicationFailure.nonRetryable(`No reply saved for message ${messageId}`, FailureTypes.messageNotFound);
       }
       await em.populate(reply, ['conversation.chatbot']);
-      if (!published) await lifecycle.republishAnswer(reply);
+      if (!(published ?? announced)) await lifecycle.republishAnswer(reply);
       await throughChannel(reply);
       return { replyId: reply.id };
     },

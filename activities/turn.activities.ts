@@ -28,7 +28,7 @@ export function createTurnSteps({ orm, lifecycle }: { orm: MikroORM; lifecycle: 
 
   return {
     async route(input) {
-      const facts = await lifecycle.startTurn(input.messageId, { publish: !input.published });
+      const facts = await lifecycle.startTurn(input.messageId, { publish: !(input.published ?? input.announced) });
       if (!facts) throw messageNotFound(input.messageId);
       return decide(facts);
     },
@@ -43,12 +43,14 @@ export function createTurnSteps({ orm, lifecycle }: { orm: MikroORM; lifecycle: 
     },
 
     finishTurn: ({ messageId }) => lifecycle.finishTurn(messageId),
+    finish: ({ messageId }) => lifecycle.finishTurn(messageId),
 
-    async handOff({ messageId, reason }) {
+    async handOff({ messageId, reason, endTyping }) {
       const message = await orm.em.fork().findOne(Message, messageId);
       if (!message) throw messageNotFound(messageId);
+      if (endTyping) lifecycle.endLostStream(message.conversation.id);
       await lifecycle.changeConversationStatus(orm.em.fork(), 'handOver', message.conversation.id, reason);
       await lifecycle.finishTurn(messageId);
     },
-  } satisfies Pick<FlowSteps, 'route' | 'checkTurn' | 'finishTurn' | 'handOff'>;
+  } satisfies Pick<FlowSteps, 'route' | 'checkTurn' | 'finishTurn' | 'finish' | 'handOff'>;
 }

@@ -27,6 +27,8 @@ export interface MessageFlowInput {
   turnRecheckSeconds?: number;
   /** The accepting process published the message already; false when the outbox started the flow. */
   published?: boolean;
+  /** @deprecated `published` as processes before the restructure named it (their flows may still run). */
+  announced?: boolean;
 }
 
 /** What a permanent generation failure does instead of ending in a FAILED reply (the chatbot's choice). */
@@ -51,13 +53,24 @@ export interface ReplyWithInput {
   text: string;
   /** Why this text (a rule, the fallback): kept in the reply's metadata. */
   metadata: Record<string, unknown>;
+  /** The generation this replaces died mid-stream: end its `typing` first (see FailReplyInput). */
+  endTyping?: boolean;
 }
 
 export interface HandOffInput {
   messageId: string;
   /** Said to the room with the status change, and recorded as the flow's result. */
   reason: string;
+  /** The generation this replaces died mid-stream: end its `typing` first (see FailReplyInput). */
+  endTyping?: boolean;
 }
+
+/**
+ * The step that finishes a turn was called `finish` before the restructure: a flow whose history
+ * recorded it under that name (it met a database outage there, and waits to try again) replays
+ * it so; new flows call `finishTurn` (Temporal's `patched`).
+ */
+export const FINISH_TURN_PATCH = 'finish-turn-step-name';
 
 /** Signal to a waiting message flow: the message before it finished its turn, check yours again (the wake). */
 export const PREDECESSOR_DONE_SIGNAL = 'predecessorDone';
@@ -85,12 +98,16 @@ export interface ReplyRef {
 export interface GenerateResult extends ReplyRef {
   /** This attempt saved (or refilled) the reply and published it; false when an earlier attempt had saved it. */
   published: boolean;
+  /** @deprecated `published` as it is recorded in the histories of flows started before the restructure. */
+  announced?: boolean;
 }
 
 export interface DeliverInput {
   messageId: string;
   /** The reply's `message` event went out when it was saved: deliver need not publish it again. */
   published?: boolean;
+  /** @deprecated `published` as older flows pass it. */
+  announced?: boolean;
 }
 
 export interface FailReplyInput {
@@ -118,6 +135,8 @@ export interface FlowSteps {
   checkTurn(input: { messageId: string }): Promise<Route>;
   /** The message needs nothing more (skipped, handed over by a rule without text): the next one may go. */
   finishTurn(input: { messageId: string }): Promise<void>;
+  /** @deprecated finishTurn under the name older flows recorded in their histories (see FINISH_TURN_PATCH). */
+  finish(input: { messageId: string }): Promise<void>;
   /** saveAnswer with a fixed text (a rule's, the fallback). */
   replyWith(input: ReplyWithInput): Promise<GenerateResult>;
   /** handOver because the bot could not answer, then finishTurn. */

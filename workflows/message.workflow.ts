@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   defineSignal,
   proxyActivities,
   proxyLocalActivities,
@@ -13,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import {
   FailureTypes,
+  FINISH_TURN_PATCH,
   LLM_MAX_ATTEMPTS,
   PERMANENT_FAILURES,
   PREDECESSOR_DONE_SIGNAL,
@@ -88,14 +90,14 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
     }
     switch (route.responder) {
       case 'NONE':
-        await outlastingOutages(() => db.finishTurn({ messageId }));
+        await outlastingOutages(() => finishTurn(messageId));
         return { status: 'SKIPPED', reason: route.reason };
       case 'AGENT':
         await CancellationScope.nonCancellable(() => outlastingOutages(() => db.deliverOwn({ messageId })));
         return { status: 'DELIVERED', messageId };
       case 'RULE': {
         if (route.text === undefined) {
-          await outlastingOutages(() => db.finishTurn({ messageId }));
+          await outlastingOutages(() => finishTurn(messageId));
           return { status: 'HANDED_OFF', reason: `rule ${route.rule + 1}`, route };
         }
         const text = route.text;
@@ -116,14 +118,15 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
           // Generation failed for good: the chatbot's plan, if it has one, instead of a FAILED reply.
           if (isCancellation(err) || !onFailure || !isGenerationFailure(err)) throw err;
           const cause = rootCause(err);
+          const endTyping = isStreamLost(err);
           if (onFailure.action === 'handoff') {
             const reason = `the bot could not answer (${cause.type})`;
-            await outlastingOutages(() => db.handOff({ messageId, reason }));
+            await outlastingOutages(() => db.handOff({ messageId, reason, endTyping }));
             return { status: 'HANDED_OFF', reason, route };
           }
           const metadata = { fallback: true, reason: cause.type };
           const replied = await replyAndDeliver(messageId, () =>
-            db.replyWith({ messageId, replyId, text: onFailure.text, metadata }),
+            db.replyWith({ messageId, replyId, text: onFailure.text, metadata, endTyping }),
           );
           return { status: 'REPLIED', replyId: replied, route };
         }
@@ -155,12 +158,17 @@ export async function MessageWorkflow(input: MessageFlowInput): Promise<MessageF
  * cancelled, since the reply is saved and visible. Returns the reply's id.
  */
 async function replyAndDeliver(messageId: string, save: (round: number) => Promise<GenerateResult>): Promise<string> {
-  const { published } = await outlastingOutages(save);
+  const saved = await outlastingOutages(save);
+  const published = saved.published ?? saved.announced; // as older histories recorded it
   const reply = await CancellationScope.nonCancellable(() =>
     outlastingOutages(() => db.deliver({ messageId, published })),
   );
   return reply.replyId;
 }
+
+/** The finishTurn step, under the name a flow's history may have recorded it (FINISH_TURN_PATCH). */
+const finishTurn = (messageId: string) =>
+  patched(FINISH_TURN_PATCH) ? db.finishTurn({ messageId }) : db.finish({ messageId });
 
 /**
  * Runs a step until it gets past any database outage: between tries a durable timer grows to

@@ -39,7 +39,9 @@ function fence(router: Router, declared: Map<string, Route>): Middleware {
     ctx.state.caller = caller;
     if (caller.widget) {
       const layer = router.match(ctx.path, ctx.method).pathAndMethod.find((l) => l.name && declared.has(l.name));
-      if (declared.get(layer?.name ?? '')?.access !== 'widget') {
+      const spec = declared.get(layer?.name ?? '');
+      // Exactly the declared method: the router would also answer HEAD on a GET route.
+      if (spec?.access !== 'widget' || spec.method.toUpperCase() !== ctx.method) {
         throw forbidden('A widget token can only send as its end user and read that user’s conversations');
       }
     }

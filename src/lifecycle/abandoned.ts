@@ -25,19 +25,27 @@ export function createAbandonedCheck({
   flowIsOpen: FlowIsOpen;
   logger: Logger;
 }) {
-  return async (messageIds: string[]): Promise<void> => {
+  return async (messageIds: string[], options: { stopped?: () => boolean } = {}): Promise<void> => {
     for (const messageId of messageIds) {
+      if (options.stopped?.()) return;
       const open = await flowIsOpen(messageId).catch((err: unknown) => {
         logger.warn({ messageId, err: String(err) }, 'could not tell whether a flow is open; will look again');
         return true;
       });
-      if (open || (await isFinished(orm.em.fork(), messageId))) continue;
-      await fail({
-        messageId,
-        replyId: randomUUID(),
-        type: FailureTypes.flowEnded,
-        reason: 'The flow closed without finishing the message',
-      });
+      try {
+        if (open || (await isFinished(orm.em.fork(), messageId))) continue;
+        // The flow may have died mid-stream: its `typing true` is ended here (a repeat is harmless).
+        await fail({
+          messageId,
+          replyId: randomUUID(),
+          type: FailureTypes.flowEnded,
+          reason: 'The flow closed without finishing the message',
+          endTyping: true,
+        });
+      } catch (err) {
+        // One message that cannot be failed now must not hold up the others: the next check retries it.
+        logger.error({ messageId, err }, 'could not finish an abandoned message; will retry');
+      }
     }
   };
 }

@@ -6,6 +6,7 @@ import { publicFailure, type PublicFailure } from './failure-reasons.js';
 import type { WakeNext } from './finish-turn.js';
 import type { Publisher } from './ports.js';
 import { sqlIn } from './statuses.js';
+import { endLostStream } from './stream.js';
 import { TRANSITIONS } from './table.js';
 import { markFinished } from './turns.js';
 
@@ -49,13 +50,16 @@ export function createFail(deps: { orm: MikroORM; publisher: Publisher; logger: 
     const conversationId = message.conversation.id;
     const error = publicFailure(input.type, input.reason);
     logger.warn({ messageId: input.messageId, conversationId, type: input.type, reason: input.reason }, 'reply failed');
-    if (input.endTyping) publisher.typing({ conversationId, isTyping: false });
+    if (input.endTyping) endLostStream(publisher, conversationId);
 
+    // Locks are taken in the order saveAnswer takes them (the conversation, then the message), so
+    // a late attempt saving an answer and this failure never wait on each other in a circle.
     const outcome = await em.transactional(async (tx) => {
-      const finished = await markFinished(tx, message.id);
-      // An agent's message is its own reply: it is what failed to go out.
-      if (message.role === 'AGENT')
-        return { finished, reply: message, created: false, failed: await markFailed(tx, message.id, error) };
+      if (message.role === 'AGENT') {
+        // An agent's message is its own reply: it is what failed to go out.
+        const failed = await markFailed(tx, message.id, error);
+        return { finished: await markFinished(tx, message.id), reply: message, created: false, failed };
+      }
       const { reply, created } = await saveReplyOnce(tx, {
         id: input.replyId,
         conversationId,
@@ -65,7 +69,8 @@ export function createFail(deps: { orm: MikroORM; publisher: Publisher; logger: 
         metadata: { error },
         replyToId: message.id,
       });
-      return { finished, reply, created, failed: created || (await markFailed(tx, reply.id, error)) };
+      const failed = created || (await markFailed(tx, reply.id, error));
+      return { finished: await markFinished(tx, message.id), reply, created, failed };
     });
 
     const { reply } = outcome;

@@ -9,7 +9,7 @@ import type { FlowIsOpen, Publisher, StartFlow, WakeTurn } from './ports.js';
 import { createRepublishAnswer, createSaveAnswer } from './save-answer.js';
 import { createStartTurn } from './start-turn.js';
 import { createStatusChanges } from './statuses.js';
-import { openStream } from './stream.js';
+import { endLostStream, openStream } from './stream.js';
 import { findUnfinishedBefore } from './outbox.js';
 import { readTurn } from './turns.js';
 
@@ -47,6 +47,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     saveAnswer: createSaveAnswer({ ...deps, wakeNext, reopen: statuses.reopen }),
     republishAnswer: createRepublishAnswer({ ...deps, finishTurn }),
     stream: (draft: Parameters<typeof openStream>[1]) => openStream(publisher, draft),
+    /** The end of a stream whose attempt died: `typing false` (see stream.ts). */
+    endLostStream: (conversationId: string) => endLostStream(publisher, conversationId),
     deliver: statuses.deliver,
     receive: statuses.receive,
     reopen: statuses.reopen,

@@ -1,5 +1,13 @@
 import type { Publisher } from './ports.js';
 
+/**
+ * The end of a stream whose attempt died before it could end it (its step timed out, or its flow
+ * was terminated): `typing false`, so no client shows the bot typing forever. A repeat is harmless.
+ */
+export function endLostStream(publisher: Publisher, conversationId: string): void {
+  publisher.typing({ conversationId, isTyping: false });
+}
+
 /** How long streamed text gathers before it goes out (the first piece goes at once). */
 const DELTA_INTERVAL_MS = 40;
 

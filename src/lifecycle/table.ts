@@ -17,7 +17,7 @@ export interface Transition {
   /** The turn of the message being answered (or accepted, or delivered). */
   readonly turn?: { readonly from: From<TurnState>; readonly to: TurnState };
   readonly conversation?: { readonly from: readonly ConversationStatus[]; readonly to: ConversationStatus };
-  /** Realtime events (src/lifecycle/events.ts) and signals, in the order they go out. */
+  /** Realtime events (src/lifecycle/ports.ts Publisher) and signals, in the order they go out. */
   readonly emits: readonly string[];
   /** What it is, in a line: the README's glossary says the same. */
   readonly means: string;
@@ -56,7 +56,7 @@ export const TRANSITIONS = {
     means: 'the reply (generated, a rule’s, the fallback) is saved and the turn finished, in one transaction',
   },
   stream: {
-    emits: ['typing true', 'message:delta …', 'typing false'],
+    emits: ['typing true', 'message:delta …', 'typing false (endLostStream: for an attempt that died before it could)'],
     means: 'one attempt at generating streams its draft; nothing is stored',
   },
   deliver: {

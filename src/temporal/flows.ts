@@ -15,7 +15,7 @@ export interface FlowStarterOptions {
   taskQueue: string;
   /**
    * Whether to ask for an eager start now: only when a worker of the same task queue runs in this
-   * process (eager start needs it), and only while it is lightly loaded (see src/app/roles.ts).
+   * process (eager start needs it), and only while it is lightly loaded (createEagerStart below).
    */
   eager: () => boolean;
   turnRecheckSeconds?: number;

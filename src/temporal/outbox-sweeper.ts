@@ -58,7 +58,9 @@ export function startOutboxSweeper(options: OutboxSweeperOptions) {
     await startQueued();
     if (Date.now() - lastAbandonedCheck >= options.abandonedAfterMs / 2) {
       lastAbandonedCheck = Date.now();
-      await lifecycle.failAbandoned(await findLongUnfinished(orm.em.fork(), options.abandonedAfterMs));
+      await lifecycle.failAbandoned(await findLongUnfinished(orm.em.fork(), options.abandonedAfterMs), {
+        stopped: () => stopped,
+      });
     }
     if (sweeps++ % 60 === 0) await deleteExpiredKeys(orm.em.fork());
   };
