@@ -59,6 +59,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
 
+  // The CLI picks free ports of its own (HTTP API, metrics) and binds them a moment later: another
+  // process may take one in between. That one start is tried again; a port we chose is not.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const child = await launch(options, args, address);
+      return {
+        address,
+        uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
+        stop: async () => {
+          await stopChild(child);
+          if (options.pidFile) rmSync(options.pidFile, { force: true });
+        },
+      };
+    } catch (err) {
+      const taken = /listen tcp [\d.]+:(\d+): bind: address already in use/.exec(String(err))?.[1];
+      const ours = [options.port, options.headless ? undefined : options.uiPort].map(String);
+      if (attempt >= 3 || !taken || ours.includes(taken)) throw err;
+    }
+  }
+}
+
+/** Runs the CLI and resolves once its server answers; rejects with what it printed if it exits first. */
+async function launch(options: DevServerOptions, args: string[], address: string): Promise<ChildProcess> {
   const child = spawn(options.cliPath ?? 'temporal', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // Last resort for crashes: never leave the server running without us.
   const killOnExit = () => child.kill('SIGKILL');
@@ -80,16 +103,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     child.once('exit', (code) => reject(new Error(`temporal server exited with code ${code}: ${stderr.trim()}`)));
   });
   exited.catch(() => undefined);
-
   await Promise.race([waitUntilServing(address), exited]);
-  return {
-    address,
-    uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
-    stop: async () => {
-      await stopChild(child);
-      if (options.pidFile) rmSync(options.pidFile, { force: true });
-    },
-  };
+  return child;
 }
 
 /** Stops a dev server that a crashed earlier run of ours left behind; true when there was one. */
