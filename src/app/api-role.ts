@@ -12,7 +12,7 @@ import { baseReadiness, listen, type Running } from './running.js';
  * HTTP server) and the outbox sweeper.
  */
 export async function startApi(deps: Deps): Promise<Running> {
-  const { config, io, lifecycle, orm, logger, metrics, limits } = deps;
+  const { config, io, lifecycle, orm, logger, metrics, limits, temporal } = deps;
   const readiness = baseReadiness(deps);
   const routes = apiRoutes(deps);
   const health = healthRoutes({ readiness, metrics, sdkMetricsUrl: deps.sdkMetricsUrl });
@@ -24,7 +24,6 @@ export async function startApi(deps: Deps): Promise<Running> {
   const http = createServer(handleRequest);
   io.attach(http);
   serveSockets(io, { orm, jwtSecret: config.jwtSecret, logger, limits, metrics, receipt: lifecycle.receive });
-  const { temporal } = deps;
   const sweeper = startOutboxSweeper({
     orm,
     temporal,
