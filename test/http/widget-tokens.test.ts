@@ -142,6 +142,47 @@ describe('what a widget token can do', () => {
     expect((await settledHistory(scenario.api, bobConversationId)).length).toBe(2);
   });
 
+  it('sends only on the WIDGET channel: any other channel is a 404 and nothing is stored', async () => {
+    const before = await conversationsOf(scenario.api);
+    for (const channel of ['WEBHOOK', 'WHATSAPP']) {
+      const res = await alice('POST', '/messages/send', { body: { content: 'x', channel } });
+      expect({ channel, status: res.status, detail: res.body.detail }).toEqual({
+        channel,
+        status: 404,
+        detail: 'Channel not found',
+      });
+    }
+    expect(await conversationsOf(scenario.api)).toEqual(before);
+  });
+
+  it('does not see its own end user’s conversations on other channels', async () => {
+    const sent = await scenario.api('POST', '/messages/send', {
+      body: { chatbotId: scenario.chatbotId, externalUserId: 'alice', content: 'by webhook', channel: 'WEBHOOK' },
+    });
+    expect(sent.status).toBe(202);
+    const webhookConversation = sent.body.data.conversation.id;
+    for (const path of [
+      `/conversations/${webhookConversation}`,
+      `/messages/conversation/${webhookConversation}`,
+      `/messages/${sent.body.data.message.id}`,
+      '/conversations?channel=WEBHOOK',
+    ]) {
+      const res = await alice('GET', path);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+    const send = await alice('POST', '/messages/send', { body: { content: 'x', conversationId: webhookConversation } });
+    expect(send.status).toBe(404);
+    expect((await alice('GET', '/conversations')).body.data.map((c: any) => c.id)).toEqual([aliceConversationId]);
+    const byChannel = await scenario.api('GET', `/conversations?channel=WEBHOOK&chatbotId=${scenario.chatbotId}`);
+    expect(byChannel.body.data.map((c: any) => c.id)).toEqual([webhookConversation]);
+    // The customer's own send went its way: no webhook is configured, so its reply failed with a reason.
+    const settled = await settledHistory(scenario.api, webhookConversation);
+    expect(settled.map((m) => [m.role, m.content, m.deliveryStatus])).toEqual([
+      ['USER', 'by webhook', 'SENT'],
+      ['ASSISTANT', 'Echo: by webhook', 'FAILED'],
+    ]);
+  });
+
   it('cannot read another end user’s conversation or message: 404', async () => {
     for (const path of [
       `/messages/conversation/${bobConversationId}`,

@@ -60,6 +60,7 @@ export async function listConversations(
   };
   if (query.chatbotId) filter('c.chatbot_id = ?', query.chatbotId);
   if (query.status) filter('c.status = ?', query.status);
+  if (query.channel) filter('c.channel = ?', query.channel);
   if (query.externalUserId !== undefined) filter('c.external_user_id = ?', query.externalUserId);
   const snapshot = query.cursor?.t ?? null;
   const after = query.cursor ? 'where (x.activity, x.id) < (?::timestamptz, ?::uuid)' : '';

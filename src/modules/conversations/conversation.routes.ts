@@ -32,7 +32,7 @@ export function conversationRoutes({ present, act, sendAsAgent }: ConversationRo
       tags,
       summary: 'List conversations, newest activity first (cursor-paged)',
       description:
-        'The cursor is opaque; a traversal returns every conversation that existed when it started exactly once. A `chatbotId` that is not yours gives an empty list. A widget token lists only its end user’s conversations with its chatbot (other values: 404).',
+        'The cursor is opaque; a traversal returns every conversation that existed when it started exactly once. A `chatbotId` that is not yours gives an empty list. `channel` filters by channel. A widget token lists only its end user’s WIDGET conversations with its chatbot (other values: 404).',
       request: { query: listConversationsQuerySchema },
       responses: {
         '200': json(
@@ -44,16 +44,21 @@ export function conversationRoutes({ present, act, sendAsAgent }: ConversationRo
         ),
       },
       errors: [400, 404],
-      say: { 404: 'A widget token asked for another chatbot or end user.' },
+      say: { 404: 'A widget token asked for another chatbot, end user or channel.' },
       handle({ query, caller, em }) {
         const { widget } = caller;
         if (widget) {
-          // A widget token lists only its end user's conversations with its chatbot.
+          // A widget token lists only its end user's conversations with its chatbot, on the widget.
           const asked = {
             chatbotId: query.chatbotId ?? widget.chatbotId,
             externalUserId: query.externalUserId ?? widget.externalUserId,
+            channel: query.channel ?? 'WIDGET',
           };
-          if (asked.chatbotId !== widget.chatbotId || asked.externalUserId !== widget.externalUserId)
+          if (
+            asked.chatbotId !== widget.chatbotId ||
+            asked.externalUserId !== widget.externalUserId ||
+            asked.channel !== 'WIDGET'
+          )
             throw notFound('Chatbot');
           Object.assign(query, asked);
         }

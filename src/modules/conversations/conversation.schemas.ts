@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { intParam, storableText } from '../../http/validate.js';
-import { CONVERSATION_STATUSES } from '../../model/conversation.entity.js';
+import { CHANNELS, CONVERSATION_STATUSES } from '../../model/conversation.entity.js';
 
 /**
  * Where a listing stopped: the snapshot time `t` fixed by its first page, and the last row's
@@ -50,6 +50,7 @@ const cursorParam = z
 export const listConversationsQuerySchema = z.strictObject({
   chatbotId: z.uuid().optional(),
   status: z.enum(CONVERSATION_STATUSES).optional(),
+  channel: z.enum(CHANNELS).optional(),
   // Trimmed like POST /messages/send stores it, so the same input finds the same end user.
   externalUserId: storableText().trim().min(1).max(255).optional(),
   limit: intParam(1, 100).default(20),

@@ -39,12 +39,17 @@ export async function findOrOpenConversation(
 
 /**
  * A conversation the caller may see: the customer's, and for a widget token only its end user's
- * with its chatbot. Anything else is 404, like an id that does not exist.
+ * with its chatbot on the WIDGET channel. Anything else is 404, like an id that does not exist.
  */
 export async function findVisibleConversation(em: EntityManager, caller: Caller, id: string): Promise<IConversation> {
   const conversation = await findOwnedConversation(em, caller.customerId, id);
   const { widget } = caller;
-  if (widget && (conversation.chatbot.id !== widget.chatbotId || conversation.externalUserId !== widget.externalUserId))
+  if (
+    widget &&
+    (conversation.chatbot.id !== widget.chatbotId ||
+      conversation.externalUserId !== widget.externalUserId ||
+      conversation.channel !== 'WIDGET')
+  )
     throw notFound('Conversation');
   return conversation;
 }

@@ -56,6 +56,9 @@ async function requireWidgetScope(em: EntityManager, caller: Caller, input: Send
   const { widget } = caller;
   if (input.chatbotId !== widget?.chatbotId || input.externalUserId !== widget.externalUserId)
     throw notFound('Chatbot');
+  // A widget speaks on the widget's channel only: another would deliver the reply elsewhere (a
+  // WEBHOOK reply is POSTed to the customer's systems, signed with the customer's secret).
+  if (input.channel !== 'WIDGET') throw notFound('Channel');
   if (input.conversationId) await findVisibleConversation(em, caller, input.conversationId);
 }
 
@@ -76,13 +79,13 @@ export function messageRoutes({ send, history, retry }: MessageRouteDeps): Route
       tags,
       summary: 'Send an end user’s message; its reply is produced by a durable flow',
       description:
-        'The 202 is a promise: the message is saved and will be answered (or its reply marked FAILED with a reason). Without `conversationId` it goes to the open conversation of (chatbotId, externalUserId, channel), created when there is none. With a widget token, `chatbotId`, `externalUserId` and `channel` (WIDGET) may be left out: they come from the token, and other values are a 404.',
+        'The 202 is a promise: the message is saved and will be answered (or its reply marked FAILED with a reason). Without `conversationId` it goes to the open conversation of (chatbotId, externalUserId, channel), created when there is none. With a widget token, `chatbotId`, `externalUserId` and `channel` (WIDGET) may be left out: they come from the token, and other values (another channel included) are a 404.',
       request: { body: sendMessageSchema, headers: idempotencyHeaderSchema },
       prepareBody: (body, caller) => withWidgetDefaults(body, caller.widget),
       responses: { '202': json('Accepted for processing', sendAcceptedSchema, replayedHeader) },
       errors: [400, 413, 415, 404, 409, 422, 429],
       say: {
-        404: 'The chatbot or conversation is unknown, not the caller’s, or (widget token) not the token’s.',
+        404: 'The chatbot or conversation is unknown, not the caller’s, or (widget token) not the token’s, or the channel is not WIDGET.',
         409: 'The conversation is CLOSED or belongs to another end user or channel, or a request with the same Idempotency-Key is still in flight (retry shortly).',
       },
       async handle({ body: input, headers, caller, ctx, em }) {
