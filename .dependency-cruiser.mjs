@@ -23,6 +23,7 @@ const LAYERS = [
   ['auth', '^src/auth/'],
   ['lib', '^src/(lib/|logger[.]ts$|errors[.]ts$)'],
   ['workflows', '^workflows/'],
+  ['widget', '^src/widget/'],
 ];
 
 /** Layers that stand side by side on one level: neither imports the other. */
@@ -38,7 +39,7 @@ const LEVELS = [
   ['db'],
   ['model', 'llm'],
   ['observability', 'limits', 'health', 'auth'],
-  ['lib', 'workflows'],
+  ['lib', 'workflows', 'widget'],
 ];
 
 /** @param {string} layer */
@@ -76,7 +77,12 @@ export default {
       severity: 'error',
       from: {
         orphan: true,
-        pathNot: ['[.]d[.]ts$', '^src/(main|api|worker)[.]ts$', '^workflows/(index|flow-metrics[.]interceptors)[.]ts$'],
+        pathNot: [
+          '[.]d[.]ts$',
+          '^src/(main|api|worker)[.]ts$',
+          '^workflows/(index|flow-metrics[.]interceptors)[.]ts$',
+          '^src/widget/index[.]ts$',
+        ],
       },
       to: {},
     },
@@ -94,6 +100,26 @@ export default {
       severity: 'error',
       from: { pathNot: '^workflows/' },
       to: { path: '^workflows/', pathNot: '^workflows/(contracts|flow-metrics[.]interceptors)[.]ts$' },
+    },
+    {
+      name: 'widget-is-browser-code',
+      comment:
+        'The browser widget bundles only itself and socket.io-client (build.ts, which bundles it, is the server side)',
+      severity: 'error',
+      from: { path: '^src/widget/', pathNot: '^src/widget/build[.]ts$' },
+      to: {
+        pathNot: [
+          '^src/widget/',
+          'node_modules/(socket[.]io-client|engine[.]io-client|@socket[.]io|socket[.]io-parser|engine[.]io-parser)/',
+        ],
+      },
+    },
+    {
+      name: 'only-build-reaches-the-widget',
+      comment: 'Server code reaches the widget only through its build (the browser files never run in Node)',
+      severity: 'error',
+      from: { pathNot: '^src/widget/' },
+      to: { path: '^src/widget/', pathNot: '^src/widget/build[.]ts$' },
     },
     ...layerRules,
   ],
