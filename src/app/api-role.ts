@@ -12,18 +12,19 @@ import { baseReadiness, listen, type Running } from './running.js';
  * HTTP server) and the outbox sweeper.
  */
 export async function startApi(deps: Deps): Promise<Running> {
-  const { config, io, lifecycle, orm, logger, metrics, limits, temporal } = deps;
+  const { config, io, lifecycle, orm, logger, metrics, limits, temporal, origins } = deps;
   const readiness = baseReadiness(deps);
   const routes = apiRoutes(deps);
   const health = healthRoutes({ readiness, metrics, sdkMetricsUrl: deps.sdkMetricsUrl });
-  const koa = createApp({ health, routes, jwtSecret: config.jwtSecret, orm, logger, metrics });
+  const koa = createApp({ health, routes, jwtSecret: config.jwtSecret, orm, logger, metrics, origins });
+  koa.proxy = config.web.trustProxy;
   const serve = koa.callback();
   // Socket.IO takes over its own path from the request listener present when it attaches; the
   // listener forwards everything else to Koa.
   const handleRequest: RequestListener = (req, res) => void serve(req, res);
   const http = createServer(handleRequest);
   io.attach(http);
-  serveSockets(io, { orm, jwtSecret: config.jwtSecret, logger, limits, metrics, receipt: lifecycle.receive });
+  serveSockets(io, { orm, jwtSecret: config.jwtSecret, logger, limits, metrics, origins, receipt: lifecycle.receive });
   const sweeper = startOutboxSweeper({
     orm,
     temporal,

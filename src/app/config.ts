@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/contracts.js';
 import { resolveJwtSecret } from '../auth/jwt-secret.js';
+import { parseOrigin } from '../lib/origin.js';
 
 const optionalString = z
   .string()
@@ -50,6 +51,30 @@ const schema = z.object({
   RATE_LIMIT_USER_SENDS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_KEY_PREFIX: z.string().trim().min(1).default('chatflow:limits'),
+  /** POST /widget-sessions per client address (many visitors may share one behind a NAT) and per chatbot. */
+  RATE_LIMIT_WIDGET_SESSIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_WIDGET_SESSIONS_PER_CHATBOT: z.coerce.number().int().min(0).default(1200),
+  /** Operators' dashboards that may call every route from a browser (comma-separated origins). */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const listed = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+      const origins = listed.map(parseOrigin);
+      const bad = listed.filter((_, i) => origins[i] === undefined);
+      if (bad.length > 0)
+        ctx.addIssue({ code: 'custom', message: `not origins (http(s)://host[:port]): ${bad.join(', ')}` });
+      return origins.filter((o) => o !== undefined);
+    }),
+  /** Behind a reverse proxy: the client's address comes from X-Forwarded-For (per-address limits). */
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /** Life of the widget tokens POST /widget-sessions mints; the widget renews them before they end. */
+  WIDGET_SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Life of an anonymous visitor's token (kept in the browser; renewed at each session). */
+  VISITOR_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(400).default(180),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -126,6 +151,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: { split: 
       socketEventsPerMinute: c.RATE_LIMIT_SOCKET_EVENTS_PER_MINUTE,
       /** Redis keys of the counters (shared by every process with the same REDIS_URL and prefix). */
       keyPrefix: c.RATE_LIMIT_KEY_PREFIX,
+      widgetSessionsPerAddress: c.RATE_LIMIT_WIDGET_SESSIONS_PER_ADDRESS,
+      widgetSessionsPerChatbot: c.RATE_LIMIT_WIDGET_SESSIONS_PER_CHATBOT,
+    },
+    /** Browsers: operators' dashboards, the proxy in front, and the widget's sessions. */
+    web: {
+      corsOrigins: c.CORS_ORIGINS,
+      trustProxy: c.TRUST_PROXY === 'true',
+      sessionTtlSeconds: c.WIDGET_SESSION_TTL_SECONDS,
+      visitorTtlSeconds: c.VISITOR_TOKEN_TTL_DAYS * 86_400,
     },
   };
 }

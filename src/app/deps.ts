@@ -7,9 +7,11 @@ import { createLlmClient, type LlmClient } from '../llm/llm.client.js';
 import { instrumentLlm } from '../llm/metered.js';
 import { redactUrl } from '../llm/redact-url.js';
 import type { Logger } from '../logger.js';
+import type { OriginPolicy } from '../http/cors.js';
 import { createLifecycle, type Lifecycle } from '../lifecycle/index.js';
 import { createRateLimits, type RateLimits } from '../limits/rate-limits.js';
 import type { FlowLinks } from '../model/links.js';
+import { createOriginPolicy } from '../modules/widget/origin-policy.js';
 import { createPresenter, type Presenter } from '../model/present.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { connectRealtimeBus, type RealtimeBus } from '../realtime/bus.js';
@@ -46,6 +48,8 @@ export interface Deps {
   bus?: RealtimeBus;
   /** The send and socket-event limits, counted on the bus's Redis when there is one (shared by every API process). */
   limits: RateLimits;
+  /** Which sites' pages may call: operators' dashboards (CORS_ORIGINS) and chatbots' widget origins. */
+  origins: OriginPolicy;
   /** The process's Socket.IO server (on the bus when there is one): the API role serves clients on it. */
   io: IoServer;
   /** A message's life (src/lifecycle), publishing on `io` and starting, waking and inspecting flows on Temporal. */
@@ -106,7 +110,8 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
       opened.push(() => bus!.close());
     }
     const metrics = createMetrics();
-    const io = createIoServer(bus?.adapter);
+    const origins = createOriginPolicy(orm, config.web.corsOrigins);
+    const io = createIoServer(origins, bus?.adapter);
     opened.push(() => closeIo(io));
     const eagerStart = createEagerStart();
     const temporalUiUrl = config.temporal.uiUrl ?? devServer?.uiUrl;
@@ -134,6 +139,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Deps> 
         logger,
         onRefused: (limit) => metrics.rateLimited.inc({ limit }),
       }),
+      origins,
       io,
       eagerStart,
       lifecycle: createLifecycle({

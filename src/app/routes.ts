@@ -9,7 +9,10 @@ import { createHistory } from '../modules/messages/history.js';
 import { messageRoutes } from '../modules/messages/message.routes.js';
 import { createRetry } from '../modules/messages/retry.js';
 import { createSender } from '../modules/messages/send.js';
+import { createVisitorTokens } from '../auth/visitor-tokens.js';
 import { widgetTokenRoutes } from '../modules/widget-tokens/widget-token.routes.js';
+import { widgetScriptRoutes } from '../modules/widget/script.routes.js';
+import { widgetSessionRoutes } from '../modules/widget/session.routes.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -38,6 +41,13 @@ export function apiRoutes(deps: Deps): Route[] {
       retry: createRetry({ startFlow: lifecycle.startFlow, limits, metrics, logger, present }),
     }),
     ...widgetTokenRoutes(config.jwtSecret),
+    ...widgetSessionRoutes({
+      jwtSecret: config.jwtSecret,
+      visitors: createVisitorTokens(config.jwtSecret, config.web.visitorTtlSeconds),
+      limits,
+      ttlSeconds: config.web.sessionTtlSeconds,
+    }),
+    ...widgetScriptRoutes(),
     ...Object.values(channels).flatMap((channel) => channel.inbound?.(inbound) ?? []),
   ];
 }

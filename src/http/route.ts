@@ -49,6 +49,11 @@ export interface Route<S extends RequestSchemas = RequestSchemas> {
   /** Koa style: `/chatbots/:id`. */
   path: string;
   access: Access;
+  /**
+   * A public route an end user's browser calls (POST /widget-sessions): CORS for the chatbots'
+   * widget origins, like the `widget` routes (src/http/cors.ts). It checks its chatbot's origin itself.
+   */
+  browser?: true;
   operationId: string;
   tags: string[];
   summary: string;

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { callerFromClaims, type Caller } from '../auth/tokens.js';
 import { forbidden, notFound } from '../errors.js';
 import { withoutFlowLinks } from '../model/links.js';
+import { crossOriginOf, withdrawCors, type OriginPolicy } from './cors.js';
 import { successStatus, type Route } from './route.js';
 import { parse } from './validate.js';
 
@@ -14,9 +15,15 @@ import { parse } from './validate.js';
  * Serves declared routes (src/http/route.ts) on the app, in the order given. Public routes answer
  * anyone. The others need a Bearer HS256 JWT (koa-jwt checks its signature and `exp`; its `sub` is
  * the tenant), and a widget token reaches only the routes declared `access: 'widget'`: any other
- * route, or a path and method no route declares, is a 403 for it.
+ * route, or a path and method no route declares, is a 403 for it. From a page on another site
+ * (`cors`), a widget token is answered only where its chatbot allows that site, and a customer's
+ * token only where CORS_ORIGINS names it.
  */
-export function serveRoutes(app: Koa, routes: Route[], options: { jwtSecret?: string; orm?: MikroORM } = {}): void {
+export function serveRoutes(
+  app: Koa,
+  routes: Route[],
+  options: { jwtSecret?: string; orm?: MikroORM; origins?: OriginPolicy } = {},
+): void {
   const router = new Router();
   const declared = new Map<string, Route>();
   for (const spec of routes) {
@@ -26,17 +33,19 @@ export function serveRoutes(app: Koa, routes: Route[], options: { jwtSecret?: st
   if (routes.some((spec) => spec.access !== 'public')) {
     if (!options.jwtSecret) throw new Error('Routes that need a token need the JWT secret');
     app.use(koaJwt({ secret: options.jwtSecret, algorithms: ['HS256'], key: 'claims' }));
-    app.use(fence(router, declared));
+    app.use(fence(router, declared, options.origins));
   }
   app.use(router.routes());
   app.use(router.allowedMethods());
 }
 
-/** Who calls, and for a widget token only the routes declared for it. */
-function fence(router: Router, declared: Map<string, Route>): Middleware {
+/** Who calls, and for a widget token only the routes declared for it, from its chatbot's sites. */
+function fence(router: Router, declared: Map<string, Route>, origins: OriginPolicy | undefined): Middleware {
   return async (ctx, next) => {
     const caller = callerFromClaims(ctx.state.claims);
     ctx.state.caller = caller;
+    const origin = crossOriginOf(ctx);
+    if (origin && origins) await requireAllowedOrigin(ctx, caller, origin, origins);
     if (caller.widget) {
       const layer = router.match(ctx.path, ctx.method).pathAndMethod.find((l) => l.name && declared.has(l.name));
       const spec = declared.get(layer?.name ?? '');
@@ -51,6 +60,17 @@ function fence(router: Router, declared: Map<string, Route>): Middleware {
       ctx.body = withoutFlowLinks(ctx.body as object);
     }
   };
+}
+
+async function requireAllowedOrigin(ctx: Context, caller: Caller, origin: string, origins: OriginPolicy) {
+  if (origins.operators.has(origin)) return;
+  if (caller.widget && (await origins.chatbotAllows(caller.widget.chatbotId, origin))) return;
+  withdrawCors(ctx);
+  throw forbidden(
+    caller.widget
+      ? `Pages on ${origin} may not use this chatbot: its widget.allowedOrigins does not name that origin`
+      : `A customer token is not accepted from pages on ${origin}: CORS_ORIGINS does not name that origin`,
+  );
 }
 
 /** Parses the request with the route's schemas (a ZodError is a 400 naming each field), then answers. */

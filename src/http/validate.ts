@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOrigin } from '../lib/origin.js';
 import { isStorableText } from '../lib/text.js';
 
 /** Parses input with a schema; a ZodError becomes a 400 with per-field errors in the error middleware. */
@@ -39,4 +40,17 @@ export const storableJsonObject = (maxBytes: number) =>
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
     else if (Buffer.byteLength(JSON.stringify(value)) > maxBytes)
       ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes / 1024} KiB as JSON` });
+  });
+
+/** An origin a browser may call from: `http(s)://host[:port]` (src/lib/origin.ts), stored normalized. */
+export const originSchema = z
+  .string()
+  .max(2048)
+  .transform((value, ctx) => {
+    const origin = parseOrigin(value.trim());
+    if (origin === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be an origin: http(s)://host[:port], with no path' });
+      return z.NEVER;
+    }
+    return origin;
   });

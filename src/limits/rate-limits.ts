@@ -10,6 +10,10 @@ export interface LimitDefaults {
   userSendsPerMinute: number;
   /** Events one Socket.IO connection may emit. */
   socketEventsPerMinute: number;
+  /** Widget sessions started from one client address (POST /widget-sessions). */
+  widgetSessionsPerAddress: number;
+  /** Widget sessions started for one chatbot, from all addresses. */
+  widgetSessionsPerChatbot: number;
 }
 
 /** A chatbot's own limits; null: the server default (for `sendsPerMinute`: none, the customer's applies). */
@@ -41,10 +45,17 @@ export interface RateLimits {
   consumeSend(scope: SendScope): Promise<Admission>;
   /** Counts one event of a socket connection; throws TooManyRequests over the limit. */
   consumeSocketEvent(socketId: string): Promise<void>;
+  /**
+   * Counts one widget session started from an address: before anything is looked up, so a flood
+   * costs no database work. Throws TooManyRequests over the limit.
+   */
+  consumeSessionFrom(address: string): Promise<void>;
+  /** Counts one widget session of a chatbot (once it is known to exist); throws TooManyRequests over the limit. */
+  consumeSessionOf(chatbotId: string): Promise<void>;
 }
 
 /** Which limit: also the label of the refusals counted in /metrics. */
-export type LimitScope = 'user' | 'chatbot' | 'customer' | 'socket';
+export type LimitScope = 'user' | 'chatbot' | 'customer' | 'socket' | 'session-address' | 'session-chatbot';
 
 interface Budget {
   scope: LimitScope;
@@ -73,6 +84,8 @@ export function createRateLimits(options: {
   const customers = counter('customer');
   // A connection lives in one process: its events are counted there, with no Redis round trip per event.
   const sockets = counter('socket', undefined);
+  const sessionAddresses = counter('session-address');
+  const sessionChatbots = counter('session-chatbot');
   const { defaults } = options;
 
   const budgetsOf = (scope: SendScope): Budget[] => {
@@ -119,6 +132,14 @@ export function createRateLimits(options: {
         [budget(sockets, socketId, defaults.socketEventsPerMinute, 'this connection')].filter((b) => b !== undefined),
         'events',
       );
+    },
+    consumeSessionFrom: async (address) => {
+      const limit = budget(sessionAddresses, address, defaults.widgetSessionsPerAddress, 'this address');
+      await take(limit ? [limit] : [], 'chat sessions');
+    },
+    consumeSessionOf: async (chatbotId) => {
+      const limit = budget(sessionChatbots, chatbotId, defaults.widgetSessionsPerChatbot, 'this chatbot');
+      await take(limit ? [limit] : [], 'chat sessions');
     },
   };
 }

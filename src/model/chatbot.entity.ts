@@ -16,6 +16,16 @@ export interface WhatsAppSettings {
   verifyToken: string;
 }
 
+/** Who may talk to the bot from a browser (src/modules/widget-sessions). */
+export interface WidgetSettings {
+  /** Origins (`https://shop.example.com`) whose pages may embed the widget and call the API. */
+  allowedOrigins: string[];
+  /** Whether visitors who are not signed in get a session (a random end user per browser). */
+  anonymous: boolean;
+  /** Keys the HMAC-SHA256 of a signed-in user's id (`userHash`); never returned. */
+  identitySecret?: string;
+}
+
 export interface WebhookSettings {
   url: string;
   secret: string;
@@ -43,6 +53,8 @@ export const Chatbot = defineEntity({
     webhook: p.json<WebhookSettings>().nullable(),
     /** The WhatsApp Cloud API number that answers WHATSAPP conversations, and its secrets (never returned). */
     whatsapp: p.json<WhatsAppSettings>().nullable(),
+    /** Browser access: the sites that may embed its widget and who may start a session; null: none. */
+    widget: p.json<WidgetSettings>().nullable(),
     /** Its own send limits (src/limits); a null member, or no object at all: the server default. */
     limits: p.json<Partial<ChatbotLimits>>().nullable(),
     /** Deleted bots accept no messages; their conversations stay readable. */
@@ -72,6 +84,13 @@ export function toChatbotDto(chatbot: IChatbot) {
     // Secrets are write-only: a client learns only where replies go and that a secret is set.
     webhook: chatbot.webhook ? { url: chatbot.webhook.url, secretSet: true } : null,
     whatsapp: chatbot.whatsapp ? { phoneNumberId: chatbot.whatsapp.phoneNumberId, secretsSet: true } : null,
+    widget: chatbot.widget
+      ? {
+          allowedOrigins: chatbot.widget.allowedOrigins,
+          anonymous: chatbot.widget.anonymous,
+          identitySecretSet: chatbot.widget.identitySecret !== undefined,
+        }
+      : null,
     limits: {
       sendsPerMinute: chatbot.limits?.sendsPerMinute ?? null,
       userSendsPerMinute: chatbot.limits?.userSendsPerMinute ?? null,

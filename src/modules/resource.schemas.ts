@@ -33,6 +33,16 @@ export const chatbotSchema = z
     onFailure: z.enum(ON_FAILURE),
     webhook: z.strictObject({ url: z.string(), secretSet: z.literal(true) }).nullable(),
     whatsapp: z.strictObject({ phoneNumberId: z.string(), secretsSet: z.literal(true) }).nullable(),
+    widget: z
+      .strictObject({
+        allowedOrigins: z.array(z.string()),
+        anonymous: z.boolean(),
+        identitySecretSet: z
+          .boolean()
+          .meta({ description: 'Whether signed-in users are verified (the secret is write-only).' }),
+      })
+      .nullable()
+      .meta({ description: 'Browser access (the chat widget); null: no browser may call as this bot’s end users.' }),
     limits: chatbotLimitsSchema,
     createdAt: timestampSchema,
     updatedAt: timestampSchema,

@@ -3,6 +3,8 @@ import { Server, type ServerOptions } from 'socket.io';
 import { ZodError } from 'zod';
 import { verifyToken } from '../auth/tokens.js';
 import { AppError, TooManyRequests } from '../errors.js';
+import type { OriginPolicy } from '../http/cors.js';
+import { isSameOrigin } from '../lib/origin.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Logger } from '../logger.js';
 import type { StatusChanges } from '../lifecycle/statuses.js';
@@ -29,17 +31,29 @@ export interface GatewayDeps {
   receipt: StatusChanges['receive'];
   /** Counts the connected sockets (a gauge read at each scrape). */
   metrics: Pick<Metrics, 'probe' | 'socketsConnected'>;
+  /** From a page on another site, a widget token connects only where its chatbot allows that site. */
+  origins: OriginPolicy;
 }
 
 /**
  * The process's Socket.IO server, attached to the API's HTTP server by the API role (a worker's
  * stays headless: it only publishes). `adapter` shares rooms and events with other processes.
  * Connection state recovery lets a briefly disconnected client get the events it missed, rooms
- * included.
+ * included. Its HTTP long-polling answers CORS like the API: only the sites some chatbot's widget
+ * allows, or CORS_ORIGINS (the handshake then checks the token's own chatbot).
  */
-export function createIoServer(adapter?: ServerOptions['adapter']): IoServer {
+export function createIoServer(origins: OriginPolicy, adapter?: ServerOptions['adapter']): IoServer {
   return new Server({
-    cors: { origin: true },
+    serveClient: false,
+    cors: {
+      origin: (origin, callback) => {
+        if (!origin || origins.operators.has(origin)) return callback(null, Boolean(origin));
+        origins.anyChatbotAllows(origin).then(
+          (allowed) => callback(null, allowed),
+          () => callback(null, false),
+        );
+      },
+    },
     maxHttpBufferSize: 64 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     ...(adapter ? { adapter } : {}),
@@ -53,6 +67,10 @@ export function createIoServer(adapter?: ServerOptions['adapter']): IoServer {
  */
 export function serveSockets(io: IoServer, deps: GatewayDeps): void {
   const nsp = io.of(NAMESPACE);
+  // Its HTTP answers (long-polling) say what they are, like the API's.
+  (io as { engine?: IoServer['engine'] }).engine?.on('headers', (headers: Record<string, string>) => {
+    headers['X-Content-Type-Options'] = 'nosniff';
+  });
   deps.metrics.probe(() => deps.metrics.socketsConnected.set(nsp.sockets.size), deps.metrics.socketsConnected);
 
   nsp.on('connection', (socket) => {
@@ -80,15 +98,28 @@ export function serveSockets(io: IoServer, deps: GatewayDeps): void {
   // Who may connect: a valid token (its caller is the socket's for its whole life). Socket.IO runs
   // this before the connection above, whatever the order they are registered in.
   nsp.use((socket, next) => {
+    let verified: ReturnType<typeof verifyToken>;
     try {
-      const { caller, expiresAt } = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
-      socket.data.customerId = caller.customerId;
-      socket.data.widget = caller.widget;
-      socket.data.expiresAt = expiresAt;
-      next();
+      verified = verifyToken(socket.handshake.auth?.token, deps.jwtSecret);
     } catch {
-      next(new Error('unauthorized'));
+      return next(new Error('unauthorized'));
     }
+    const { caller, expiresAt } = verified;
+    socket.data.customerId = caller.customerId;
+    socket.data.widget = caller.widget;
+    socket.data.expiresAt = expiresAt;
+    const { origin, host } = socket.handshake.headers;
+    if (!origin || isSameOrigin(origin, host) || deps.origins.operators.has(origin)) return next();
+    const allowed = caller.widget
+      ? deps.origins.chatbotAllows(caller.widget.chatbotId, origin)
+      : Promise.resolve(false);
+    allowed.then(
+      (ok) => next(ok ? undefined : new Error('origin not allowed')),
+      (err: unknown) => {
+        deps.logger.warn({ err: String(err) }, 'a socket’s origin could not be checked');
+        next(new Error('unavailable'));
+      },
+    );
   });
 }
 

@@ -61,6 +61,14 @@ async function burst(requests: (() => Promise<ApiResponse>)[]) {
 /** The refusals /metrics counts for one limit. */
 const refusals = (limit: string) => metricValue(scenario.app.url, 'chatflow_rate_limited_total', { limit });
 
+/** Every server default off: a test turns on the one it counts. */
+const NO_LIMITS = {
+  customerSendsPerMinute: 0,
+  userSendsPerMinute: 0,
+  socketEventsPerMinute: 0,
+  widgetSessionsPerAddress: 0,
+  widgetSessionsPerChatbot: 0,
+};
 const repeat = (n: number, status: number) => Array.from({ length: n }, () => status);
 
 /** A 429 as every client sees it: problem+json naming the limit, and Retry-After in whole seconds. */
@@ -349,7 +357,7 @@ describe('when Redis is down', () => {
     const limits = createRateLimits({
       redis,
       keyPrefix: `chatflow-test:limits:${crypto.randomUUID()}`,
-      defaults: { customerSendsPerMinute: 0, userSendsPerMinute: 2, socketEventsPerMinute: 0 },
+      defaults: { ...NO_LIMITS, userSendsPerMinute: 2 },
       logger: createLogger('silent'),
     });
     const scope = { customerId: 'c', chatbot: { id: 'b', limits: null }, endUser: 'u' };
@@ -376,7 +384,7 @@ describe('when Redis is down', () => {
       const limits = createRateLimits({
         redis,
         keyPrefix: `chatflow-test:limits:${crypto.randomUUID()}`,
-        defaults: { customerSendsPerMinute: 0, userSendsPerMinute: 3, socketEventsPerMinute: 0 },
+        defaults: { ...NO_LIMITS, userSendsPerMinute: 3 },
         logger: createLogger('silent'),
       });
       const scope = { customerId: 'c', chatbot: { id: 'b', limits: null }, endUser: 'u' };

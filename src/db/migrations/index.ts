@@ -6,6 +6,7 @@ import { Migration20261126020000_channels } from './Migration20261126020000_chan
 import { Migration20261126030000_whatsapp } from './Migration20261126030000_whatsapp.js';
 import { Migration20261127000000_limits } from './Migration20261127000000_limits.js';
 import { Migration20261204000000_turns } from './Migration20261204000000_turns.js';
+import { Migration20261204010000_widget } from './Migration20261204010000_widget.js';
 
 /** Every migration in order; listed explicitly so no file-system discovery is needed at run time. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261126030000_whatsapp', class: Migration20261126030000_whatsapp },
   { name: 'Migration20261127000000_limits', class: Migration20261127000000_limits },
   { name: 'Migration20261204000000_turns', class: Migration20261204000000_turns },
+  { name: 'Migration20261204010000_widget', class: Migration20261204010000_widget },
 ];

@@ -7,6 +7,7 @@ import { Chatbot, toChatbotDto } from '../../model/chatbot.entity.js';
 import { chatbotSchema, pageMetaSchema } from '../resource.schemas.js';
 import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } from './chatbot.schemas.js';
 import { findOwnedChatbot } from './chatbot.store.js';
+import { widgetSettings } from './widget-settings.js';
 
 const one = z.strictObject({ data: chatbotSchema });
 const tags = ['Chatbots'];
@@ -29,7 +30,12 @@ export function chatbotRoutes(): Route[] {
       responses: { '201': json('Created', one) },
       errors: [400, 413, 415],
       async handle({ body, caller, em }) {
-        const chatbot = em.create(Chatbot, { id: randomUUID(), customerId: caller.customerId, ...body });
+        const chatbot = em.create(Chatbot, {
+          id: randomUUID(),
+          customerId: caller.customerId,
+          ...body,
+          widget: widgetSettings(body.widget),
+        });
         await em.flush();
         return { data: toChatbotDto(chatbot) };
       },
@@ -81,8 +87,13 @@ export function chatbotRoutes(): Route[] {
       errors: [400, 413, 415, 404],
       async handle({ params, body: changes, caller, em }) {
         const chatbot = await findOwnedChatbot(em, caller.customerId, params.id);
-        // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was.
-        em.assign(chatbot, { ...changes, ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }) });
+        // Limits are merged: `{ limits: { userSendsPerMinute: 5 } }` leaves sendsPerMinute as it was;
+        // a widget's secret left out is kept.
+        em.assign(chatbot, {
+          ...changes,
+          ...(changes.limits && { limits: { ...chatbot.limits, ...changes.limits } }),
+          ...(changes.widget !== undefined && { widget: widgetSettings(changes.widget, chatbot.widget) }),
+        });
         await em.flush();
         return { data: toChatbotDto(chatbot) };
       },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intParam, storableText } from '../../http/validate.js';
+import { intParam, originSchema, storableText } from '../../http/validate.js';
 import { ON_FAILURE } from '../../model/chatbot.entity.js';
 import { rulesSchema } from '../../routing/rules.js';
 
@@ -32,6 +32,21 @@ const fields = {
     })
     .nullable(),
   /**
+   * Browser access (the chat widget): the origins whose pages may embed it, whether visitors who
+   * are not signed in get a session, and the secret that keys signed-in users' HMAC (write-only:
+   * left out, a PATCH keeps the one set; null removes it).
+   */
+  widget: z
+    .strictObject({
+      allowedOrigins: z
+        .array(originSchema)
+        .max(100)
+        .transform((origins) => [...new Set(origins)]),
+      anonymous: z.boolean().default(true),
+      identitySecret: storableText().min(16, 'must be at least 16 characters').max(256).nullable().optional(),
+    })
+    .nullable(),
+  /**
    * Sends per minute to this chatbot (all its end users; null: only the customer's limit) and per
    * end user (null: RATE_LIMIT_USER_SENDS_PER_MINUTE). PATCH changes only the members it names.
    */
@@ -52,6 +67,7 @@ export const createChatbotSchema = z.strictObject({
   onFailure: fields.onFailure.default('fallback'),
   webhook: fields.webhook.default(null),
   whatsapp: fields.whatsapp.default(null),
+  widget: fields.widget.default(null),
   limits: fields.limits.default({}),
 });
 
