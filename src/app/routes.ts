@@ -11,6 +11,7 @@ import { createRetry } from '../modules/messages/retry.js';
 import { createSender } from '../modules/messages/send.js';
 import { createVisitorTokens } from '../auth/visitor-tokens.js';
 import { widgetTokenRoutes } from '../modules/widget-tokens/widget-token.routes.js';
+import { demoRoutes } from '../modules/widget/demo.routes.js';
 import { widgetScriptRoutes } from '../modules/widget/script.routes.js';
 import { widgetSessionRoutes } from '../modules/widget/session.routes.js';
 import type { Deps } from './deps.js';
@@ -48,6 +49,8 @@ export function apiRoutes(deps: Deps): Route[] {
       ttlSeconds: config.web.sessionTtlSeconds,
     }),
     ...widgetScriptRoutes(),
+    // The demo page lives only where the development secret does: loopback, no JWT_SECRET.
+    ...(config.devSecretFile ? demoRoutes() : []),
     ...Object.values(channels).flatMap((channel) => channel.inbound?.(inbound) ?? []),
   ];
 }

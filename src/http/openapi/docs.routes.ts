@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
+import { pagePolicy } from '../csp.js';
 import { json } from './responses.js';
 import { route, type Route } from '../route.js';
 import {
@@ -12,6 +13,9 @@ import {
 } from './docs-assets.js';
 
 const tags = ['Documentation'];
+
+/** Swagger UI sets style attributes as it renders: those are allowed, inline scripts are not. */
+const DOCS_POLICY = pagePolicy({ styleAttributes: true });
 
 /**
  * Public: GET /openapi.json (the OpenAPI 3.1 document, built once from the route declarations),
@@ -42,6 +46,7 @@ export function docsRoutes(document: () => string): Route[] {
       responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
       handle({ ctx }) {
         ctx.type = 'text/html; charset=utf-8';
+        ctx.set('Content-Security-Policy', DOCS_POLICY);
         return DOCS_PAGE;
       },
     }),
