@@ -12,6 +12,7 @@ const LAYERS = [
   ['temporal', '^src/temporal/'],
   ['modules', '^src/modules/'],
   ['lifecycle', '^src/lifecycle/'],
+  ['contracts', '^src/contracts/'],
   ['routing', '^src/routing/'],
   ['http', '^src/http/'],
   ['db', '^src/db/'],
@@ -23,7 +24,6 @@ const LAYERS = [
   ['auth', '^src/auth/'],
   ['lib', '^src/(lib/|logger[.]ts$|errors[.]ts$)'],
   ['workflows', '^workflows/'],
-  ['widget', '^src/widget/'],
 ];
 
 /** Layers that stand side by side on one level: neither imports the other. */
@@ -34,12 +34,13 @@ const LEVELS = [
   ['channels', 'realtime', 'temporal'],
   ['modules'],
   ['lifecycle'],
+  ['contracts'],
   ['routing'],
   ['http'],
   ['db'],
   ['model', 'llm'],
   ['observability', 'limits', 'health', 'auth'],
-  ['lib', 'workflows', 'widget'],
+  ['lib', 'workflows'],
 ];
 
 /** @param {string} layer */
@@ -104,15 +105,23 @@ export default {
     {
       name: 'widget-is-browser-code',
       comment:
-        'The browser widget bundles only itself and socket.io-client (build.ts, which bundles it, is the server side)',
+        'The browser widget (not a server layer) bundles only itself and socket.io-client, and takes the protocol’s types from src/contracts (build.ts, which bundles it, is the server side)',
       severity: 'error',
       from: { path: '^src/widget/', pathNot: '^src/widget/build[.]ts$' },
       to: {
         pathNot: [
           '^src/widget/',
+          '^src/contracts/',
           'node_modules/(socket[.]io-client|engine[.]io-client|@socket[.]io|socket[.]io-parser|engine[.]io-parser)/',
         ],
       },
+    },
+    {
+      name: 'widget-takes-only-types-from-the-server',
+      comment: 'The contracts reach the browser bundle as types only: no server code (nor zod) in widget.js',
+      severity: 'error',
+      from: { path: '^src/widget/' },
+      to: { path: '^src/contracts/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'only-build-reaches-the-widget',

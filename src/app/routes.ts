@@ -1,6 +1,7 @@
 import { createChannels, type InboundDeps } from '../channels/index.js';
 import { createReceiver } from '../channels/receive.js';
 import type { Route } from '../http/route.js';
+import { asyncApiRoutes } from '../realtime/asyncapi.routes.js';
 import { chatbotRoutes } from '../modules/chatbots/chatbot.routes.js';
 import { createAgentMessages } from '../modules/conversations/agent-message.js';
 import { createConversationActions } from '../modules/conversations/conversation.actions.js';
@@ -49,6 +50,7 @@ export function apiRoutes(deps: Deps): Route[] {
       ttlSeconds: config.web.sessionTtlSeconds,
     }),
     ...widgetScriptRoutes(),
+    ...asyncApiRoutes(),
     // The demo page lives only where the development secret does: loopback, no JWT_SECRET.
     ...(config.devSecretFile ? demoRoutes() : []),
     ...Object.values(channels).flatMap((channel) => channel.inbound?.(inbound) ?? []),

@@ -1,6 +1,11 @@
 import type { MessageFlowInput } from '../../workflows/contracts.js';
-import type { ConversationStatus } from '../model/conversation.entity.js';
-import type { DeliveryStatus, MessageDto } from '../model/message.entity.js';
+import type {
+  ConversationStatusEvent,
+  DeltaEvent,
+  MessageStatusEvent as StatusEvent,
+  TypingEvent,
+} from '../contracts/socket-events.js';
+import type { MessageDto } from '../model/message.entity.js';
 
 /**
  * What a message's life needs from outside, as small interfaces: publishing realtime events
@@ -8,35 +13,13 @@ import type { DeliveryStatus, MessageDto } from '../model/message.entity.js';
  * (src/temporal implements them with the Temporal client).
  */
 
-/** A message's status changed (every change, once). */
-export interface StatusEvent {
-  messageId: string;
-  conversationId: string;
-  status: DeliveryStatus;
-}
-
-/** The bot started or stopped producing a reply in a conversation. */
-export interface TypingEvent {
-  conversationId: string;
-  isTyping: boolean;
-}
-
-/** A piece of a reply being streamed; a new `attempt` replaces what came before it. */
-export interface DeltaEvent {
-  messageId: string;
-  conversationId: string;
-  attempt: number;
-  index: number;
-  delta: string;
-}
-
-/** A conversation's status changed (handoff, resume, close), and why. */
-export interface ConversationStatusEvent {
-  conversationId: string;
-  chatbotId: string;
-  status: ConversationStatus;
-  reason: string;
-}
+/** The events' payloads are the Socket.IO protocol's (src/contracts/socket-events.ts). */
+export type {
+  ConversationStatusEvent,
+  DeltaEvent,
+  MessageStatusEvent as StatusEvent,
+  TypingEvent,
+} from '../contracts/socket-events.js';
 
 /**
  * What the transitions of a message's life publish: realtime events to the conversation's room

@@ -1,6 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Socket } from 'socket.io';
-import { z } from 'zod';
+import {
+  receiptSchema as messagePayload,
+  subscriptionSchema as subscriptionPayload,
+} from '../contracts/socket-events.js';
 import { forbidden, notFound } from '../errors.js';
 import { currentStatus, type StatusChanges } from '../lifecycle/statuses.js';
 import { Message } from '../model/message.entity.js';
@@ -13,12 +16,6 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from './events.js';
-
-const subscriptionPayload = z.union([
-  z.strictObject({ conversationId: z.uuid() }),
-  z.strictObject({ chatbotId: z.uuid() }),
-]);
-const messagePayload = z.object({ messageId: z.uuid() });
 
 export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 

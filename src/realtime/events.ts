@@ -1,10 +1,10 @@
 import type { WidgetScope } from '../auth/tokens.js';
-import type { ConversationStatusEvent, DeltaEvent, StatusEvent, TypingEvent } from '../lifecycle/ports.js';
-import type { MessageDto } from '../model/message.entity.js';
+import type { Ack, ClientEventName, ServerEventName, ServerEventPayloads } from '../contracts/socket-events.js';
 
-/** The Socket.IO protocol: the namespace, its rooms, and the typed events both ways (payloads: src/lifecycle/ports.ts). */
+/** The Socket.IO protocol on the server: the namespace, its rooms, and the events both ways (src/contracts/socket-events.ts). */
 
-export const NAMESPACE = '/messages';
+export { NAMESPACE } from '../contracts/socket-events.js';
+export type { Ack };
 
 /** The room of one conversation: everyone subscribed to it gets its events. */
 export function conversationRoom(conversationId: string): string {
@@ -16,31 +16,13 @@ export function chatbotRoom(chatbotId: string): string {
   return `chatbot:${chatbotId}`;
 }
 
-export type Ack<T = unknown> =
-  | { ok: true; data?: T }
-  | { ok: false; error: { code: 'invalid' | 'not_found' | 'forbidden' | 'internal'; message: string } }
-  /** Over the connection's event limit: the event was not handled; `retryAfter` in seconds. */
-  | { ok: false; error: { code: 'rate_limited'; message: string; retryAfter: number } };
-
 export type AckCallback = (response: Ack) => void;
 
-export interface ServerToClientEvents {
-  message: (message: MessageDto) => void;
-  'message:status': (event: StatusEvent) => void;
-  typing: (event: TypingEvent) => void;
-  'message:delta': (event: DeltaEvent) => void;
-  'conversation:status': (event: ConversationStatusEvent) => void;
-  ready: (info: { recovered: boolean }) => void;
-  /** The token's `exp` passed: the server disconnects right after; reconnect with a fresh token. */
-  'session:expired': (info: { expiredAt: string }) => void;
-}
+/** Each event the server emits, with its payload (checked against the schemas in the tests). */
+export type ServerToClientEvents = { [K in ServerEventName]: (payload: ServerEventPayloads[K]) => void };
 
-export interface ClientToServerEvents {
-  subscribe: (payload: unknown, ack?: AckCallback) => void;
-  unsubscribe: (payload: unknown, ack?: AckCallback) => void;
-  'message:delivered': (payload: unknown, ack?: AckCallback) => void;
-  'message:read': (payload: unknown, ack?: AckCallback) => void;
-}
+/** What a client emits is parsed by its schema before anything is done with it (src/realtime/client-events.ts). */
+export type ClientToServerEvents = { [K in ClientEventName]: (payload: unknown, ack?: AckCallback) => void };
 
 export interface SocketData {
   customerId: string;

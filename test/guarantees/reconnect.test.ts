@@ -4,6 +4,7 @@ import type { FakeLlm } from '../support/fake-llm.js';
 import {
   connectSocket,
   onSocket,
+  protocolViolation,
   settledHistory,
   startScenario,
   waitFor,
@@ -178,6 +179,8 @@ describe('a client that was away catches up', () => {
         .map((e) => e.payload.delta)
         .join('');
       expect(deltas).toBe('while you were away');
+      // Replayed events are the protocol's like live ones.
+      expect(recovered.map((e) => protocolViolation(e.event, e.payload)).filter(Boolean)).toEqual([]);
 
       // Its room came back too: the next exchange arrives without a new subscribe.
       const next = await api('POST', '/messages/send', {

@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/app/config.js';
 import { createDeps, type Deps } from '../../src/app/deps.js';
 import type { Running } from '../../src/app/running.js';
 import { createLogger } from '../../src/logger.js';
+import type { ZodType } from 'zod';
+import { ackSchema, SERVER_EVENTS, type ServerEventName } from '../../src/contracts/socket-events.js';
 import { withoutFlowLinks } from '../../src/model/links.js';
 import { logContext } from '../../src/observability/log-context.js';
 import { testEnv } from './env.js';
@@ -204,7 +206,21 @@ export interface TestSocket {
   close(): void;
 }
 
-/** A real socket.io-client on `/messages`, recording every event it receives. */
+/**
+ * Checks a received event against the protocol (src/contracts/socket-events.ts): an event the
+ * protocol does not name, or a payload its schema refuses, is a defect of the server.
+ */
+export function protocolViolation(event: string, payload: unknown): string | undefined {
+  const declared = SERVER_EVENTS[event as ServerEventName] as { payload: ZodType } | undefined;
+  if (!declared) return `undeclared event ${event}`;
+  const parsed = declared.payload.safeParse(payload);
+  return parsed.success ? undefined : `${event} ${JSON.stringify(payload)}: ${String(parsed.error)}`;
+}
+
+/**
+ * A real socket.io-client on `/messages`, recording every event it receives, each checked against
+ * the protocol's schemas: a violation fails the next wait, and the close.
+ */
 export async function connectSocket(baseUrl: string, token: string | undefined): Promise<TestSocket> {
   const socket = io(`${baseUrl}/messages`, {
     auth: token === undefined ? {} : { token },
@@ -212,7 +228,15 @@ export async function connectSocket(baseUrl: string, token: string | undefined):
     reconnection: false,
   });
   const events: ReceivedEvent[] = [];
-  socket.onAny((event, payload) => events.push({ event, payload, at: Date.now() }));
+  const violations: string[] = [];
+  socket.onAny((event: string, payload) => {
+    const violation = protocolViolation(event, payload);
+    if (violation) violations.push(violation);
+    events.push({ event, payload, at: Date.now() });
+  });
+  const conforming = () => {
+    if (violations.length > 0) throw new Error(`The server broke the Socket.IO protocol:\n${violations.join('\n')}`);
+  };
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
@@ -220,9 +244,26 @@ export async function connectSocket(baseUrl: string, token: string | undefined):
   return {
     socket,
     events,
-    emitWithAck: (event, payload) => socket.timeout(10_000).emitWithAck(event, payload),
-    waitFor: (predicate, timeoutMs = 30_000) => waitFor(() => events.find(predicate), timeoutMs, 'socket event'),
-    close: () => socket.close(),
+    async emitWithAck(event, payload) {
+      const ack: unknown = await socket.timeout(10_000).emitWithAck(event, payload);
+      const parsed = ackSchema.safeParse(ack);
+      if (!parsed.success) violations.push(`ack of ${event} ${JSON.stringify(ack)}: ${String(parsed.error)}`);
+      conforming();
+      return ack;
+    },
+    waitFor: (predicate, timeoutMs = 30_000) =>
+      waitFor(
+        () => {
+          conforming();
+          return events.find(predicate);
+        },
+        timeoutMs,
+        'socket event',
+      ),
+    close: () => {
+      socket.close();
+      conforming();
+    },
   };
 }
 

@@ -11,7 +11,7 @@ const { version } = JSON.parse(readFileSync(new URL('../../../package.json', imp
 
 const DESCRIPTION = `Durable messaging for chatbot platforms: a 202 from a send is a promise that the message is answered (or its reply marked FAILED with a reason).
 
-Errors are \`application/problem+json\` (RFC 9457). An id that is unknown or not the caller's is a 404, never a 403. A method a path does not have is a 405 problem with an \`Allow\` header. Realtime events (Socket.IO, namespace \`/messages\`) are described in docs/realtime.md.
+Errors are \`application/problem+json\` (RFC 9457). An id that is unknown or not the caller's is a 404, never a 403. A method a path does not have is a 405 problem with an \`Allow\` header. Realtime events (Socket.IO, namespace \`/messages\`) are described by the AsyncAPI 3.0 document at \`/asyncapi.json\` and in docs/realtime.md.
 
 Every response carries \`X-Request-Id\`: the caller's own (a token of up to 128 letters, digits, \`_ . : -\`) when the request sent one, else a new UUID. The server's log line for the request has the same id.`;
 

@@ -4,7 +4,7 @@ import { json } from '../../http/openapi/responses.js';
 import { route, type Route } from '../../http/route.js';
 import { uuidParam } from '../../http/validate.js';
 import { Chatbot, toChatbotDto } from '../../model/chatbot.entity.js';
-import { chatbotSchema, pageMetaSchema } from '../resource.schemas.js';
+import { chatbotSchema, pageMetaSchema } from '../../contracts/resources.js';
 import { createChatbotSchema, listChatbotsQuerySchema, updateChatbotSchema } from './chatbot.schemas.js';
 import { findOwnedChatbot } from './chatbot.store.js';
 import { widgetSettings } from './widget-settings.js';

@@ -5,7 +5,7 @@ import { route, type Route } from '../../http/route.js';
 import { uuidParam } from '../../http/validate.js';
 import type { Presenter } from '../../model/present.js';
 import { agentMessageSchema } from '../messages/message.schemas.js';
-import { conversationSchema, messageSchema } from '../resource.schemas.js';
+import { conversationSchema, messageSchema } from '../../contracts/resources.js';
 import type { AgentMessages } from './agent-message.js';
 import type { ConversationAction, ConversationActions } from './conversation.actions.js';
 import { listConversations } from './conversation.listing.js';

@@ -6,7 +6,7 @@ import { json } from '../../http/openapi/responses.js';
 import { route, type Route } from '../../http/route.js';
 import { uuidParam } from '../../http/validate.js';
 import { findVisibleConversation } from '../conversations/conversation.store.js';
-import { conversationSchema, messageSchema, pageMetaSchema, seqCursorMetaSchema } from '../resource.schemas.js';
+import { conversationSchema, messageSchema, pageMetaSchema, seqCursorMetaSchema } from '../../contracts/resources.js';
 import type { History } from './history.js';
 import { hashRequest } from './idempotency.store.js';
 import {

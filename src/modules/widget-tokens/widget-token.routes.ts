@@ -3,7 +3,7 @@ import { signWidgetToken } from '../../auth/tokens.js';
 import { json } from '../../http/openapi/responses.js';
 import { route, type Route } from '../../http/route.js';
 import { findOwnedChatbot } from '../chatbots/chatbot.store.js';
-import { timestampSchema } from '../resource.schemas.js';
+import { timestampSchema } from '../../contracts/resources.js';
 import { mintWidgetTokenSchema } from './widget-token.schemas.js';
 
 export const widgetTokenSchema = z.strictObject({

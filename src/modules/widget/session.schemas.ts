@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { storableText } from '../../http/validate.js';
-import { timestampSchema } from '../resource.schemas.js';
+import { timestampSchema } from '../../contracts/resources.js';
 
 /**
  * POST /widget-sessions: the chatbot, and who the visitor is — a signed-in user of the site
