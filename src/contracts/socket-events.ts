@@ -126,6 +126,8 @@ export type ClientEventName = keyof typeof CLIENT_EVENTS;
 export type ServerEventPayloads = { [K in ServerEventName]: z.infer<(typeof SERVER_EVENTS)[K]['payload']> };
 export type ClientEventPayloads = { [K in ClientEventName]: z.infer<(typeof CLIENT_EVENTS)[K]['payload']> };
 export type Ack = z.infer<typeof ackSchema>;
+/** A message as REST and the `message` event carry it. */
+export type MessageResource = z.infer<typeof messageSchema>;
 export type MessageStatusEvent = z.infer<typeof messageStatusEventSchema>;
 export type TypingEvent = z.infer<typeof typingEventSchema>;
 export type DeltaEvent = z.infer<typeof deltaEventSchema>;

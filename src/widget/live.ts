@@ -64,7 +64,7 @@ export function createLive(options: {
         .catch(() => undefined)) as Ack | undefined;
       if (ack?.ok) return true;
       if (ack && ack.error.code !== 'internal' && ack.error.code !== 'rate_limited') return false;
-      await pause(ack?.error.retryAfter ? ack.error.retryAfter * 1000 : retryDelay(attempt), signal);
+      await pause(ack?.error.code === 'rate_limited' ? ack.error.retryAfter * 1000 : retryDelay(attempt), signal);
     }
     return false;
   }

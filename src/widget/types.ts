@@ -1,23 +1,25 @@
 /**
- * The server contract as the browser sees it: copies of the DTOs (src/model) and the event payloads
- * (src/realtime/events.ts, src/lifecycle/ports.ts), kept here so the bundle imports no server code.
+ * The server contract as the browser sees it, as types only (erased by esbuild, so the bundle holds no
+ * server code and no zod): the payloads come from the one definition in src/contracts.
  */
 
-export type Role = 'USER' | 'ASSISTANT' | 'AGENT' | 'SYSTEM';
-export type DeliveryStatus = 'PENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
-export type ConversationStatus = 'OPEN' | 'HANDOFF' | 'CLOSED';
+import type {
+  Ack,
+  ClientEventPayloads,
+  ConversationStatusEvent,
+  DeltaEvent,
+  MessageResource,
+  MessageStatusEvent,
+  ServerEventPayloads,
+  TypingEvent,
+} from '../contracts/socket-events.js';
 
-export interface Message {
-  id: string;
-  conversationId: string;
-  seq: number;
-  role: Role;
-  content: string;
-  deliveryStatus: DeliveryStatus;
-  metadata: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { Ack, ConversationStatusEvent, DeltaEvent, TypingEvent };
+export type Message = MessageResource;
+export type Role = Message['role'];
+export type DeliveryStatus = Message['deliveryStatus'];
+export type ConversationStatus = ConversationStatusEvent['status'];
+export type StatusEvent = MessageStatusEvent;
 
 export interface Conversation {
   id: string;
@@ -30,49 +32,13 @@ export interface Token {
   expiresAt: string;
 }
 
-export interface StatusEvent {
-  messageId: string;
-  conversationId: string;
-  status: DeliveryStatus;
-}
-
-export interface TypingEvent {
-  conversationId: string;
-  isTyping: boolean;
-}
-
-export interface DeltaEvent {
-  messageId: string;
-  conversationId: string;
-  attempt: number;
-  index: number;
-  delta: string;
-}
-
-export interface ConversationStatusEvent {
-  conversationId: string;
-  status: ConversationStatus;
-  reason: string;
-}
-
-export type Ack =
-  { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string; retryAfter?: number } };
-
-export interface ServerEvents {
-  message: (message: Message) => void;
-  'message:status': (event: StatusEvent) => void;
-  'message:delta': (event: DeltaEvent) => void;
-  typing: (event: TypingEvent) => void;
-  'conversation:status': (event: ConversationStatusEvent) => void;
-  ready: (info: { recovered: boolean }) => void;
-  'session:expired': (info: { expiredAt: string }) => void;
-}
-
-export interface ClientEvents {
-  subscribe: (payload: { conversationId: string }, ack: (response: Ack) => void) => void;
-  'message:read': (payload: { messageId: string }) => void;
-  'message:delivered': (payload: { messageId: string }) => void;
-}
+/** The events as socket.io-client types them, from the one definition in src/contracts. */
+export type ServerEvents = { [K in keyof ServerEventPayloads]: (payload: ServerEventPayloads[K]) => void };
+export type ClientEvents = {
+  subscribe: (payload: ClientEventPayloads['subscribe'], ack: (response: Ack) => void) => void;
+  'message:read': (payload: ClientEventPayloads['message:read']) => void;
+  'message:delivered': (payload: ClientEventPayloads['message:delivered']) => void;
+};
 
 /** Who the visitor is: a signed-in user of the site (its id and the HMAC the site's server made). */
 export interface WidgetUser {
