@@ -21,6 +21,7 @@ import { e2ePhase } from './phases/e2e.js';
 import { fanoutPhase } from './phases/fanout.js';
 import { historyPhase } from './phases/history.js';
 import { streamingPhase } from './phases/streaming.js';
+import { widgetPhase } from './phases/widget.js';
 import { judge } from './lib/verdict.js';
 
 const quick = process.argv.includes('--quick');
@@ -85,6 +86,8 @@ async function main() {
     log('fan-out…');
     results.fanout = await fanoutPhase(ctx, 100, 10, () => app.rssMiB());
     memory.with1000SocketsMiB = results.fanout.memoryWith1000SocketsMiB;
+    log('the widget in chromium…');
+    results.widget = await widgetPhase(ctx, quick ? 5 : 10, quick ? 10 : 30);
     results.memory = memory;
   } finally {
     await app.stop();
@@ -173,6 +176,17 @@ function printTable(r: Record<string, any>) {
       'fan-out reply saved -> all 10 subs',
       fmt(r.fanout.replySavedToAllSubscribers),
       r.fanout.everySubscriberGotEveryEvent ? 'all delivered' : 'SOME MISSING',
+    ],
+    [
+      'widget.js, as sent (gzip) / plain',
+      `${(r.widget.scriptGzipBytes / 1024).toFixed(1)} KB / ${(r.widget.scriptBytes / 1024).toFixed(1)} KB`,
+      'Socket.IO client included',
+    ],
+    ['widget: page load -> launcher painted', fmt(r.widget.pageLoadToLauncher), 'fresh profile, another origin'],
+    [
+      'widget: Enter -> first delta painted',
+      fmt(r.widget.enterToFirstDeltaPainted),
+      `LLM TTFT ${r.widget.llmTimeToFirstToken.p50} ms; Enter -> model asked ${r.widget.enterToLlmRequest.p50}, first token -> painted ${r.widget.firstTokenToPainted.p50}`,
     ],
     [
       'RSS idle / after burst / 1,000 sockets',

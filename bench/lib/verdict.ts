@@ -33,6 +33,11 @@ export function judge(results: Record<string, any>) {
     'fan-out p99 < 100 ms at 1,000 sockets':
       results.fanout.userMessageSavedToAllSubscribers.p99 < 100 && results.fanout.replySavedToAllSubscribers.p99 < 100,
     'one conversation: 20 replies in order': results.burst.oneConversation.inOrder,
+    'widget.js <= 40 KB gzipped':
+      results.widget.scriptGzipBytes !== null && results.widget.scriptGzipBytes <= 40 * 1024,
+    // What the browser and the widget add to the server's path (same model timing as the streaming case).
+    'widget: Enter -> first delta painted p50 <= socket client time to first delta + 20 ms':
+      results.widget.enterToFirstDeltaPainted.p50 <= results.streaming.timeToFirstDelta.p50 + 20,
   };
 
   return { ratios, targets };
