@@ -4,7 +4,7 @@ import { createConversation } from './conversation.js';
 import { isTransient } from './http.js';
 import { createLive } from './live.js';
 import { createOutbox } from './outbox.js';
-import { createSession, type SessionRefused } from './session.js';
+import { createSession, type SessionRefused, type SessionTrouble } from './session.js';
 import { storageKeys, webStore } from './storage.js';
 import { createSync } from './sync.js';
 import type { Message, MountOptions, WidgetHandle } from './types.js';
@@ -28,7 +28,7 @@ export function mount(options: MountOptions): WidgetHandle {
   const acknowledged = new Set<string>();
   let started = false;
   let socketDown = false;
-  let sessionDown = false;
+  let sessionDown: SessionTrouble = false;
   let refused: SessionRefused | undefined;
   let frame = 0;
 
@@ -46,9 +46,15 @@ export function mount(options: MountOptions): WidgetHandle {
     });
   });
 
+  /** Why this page gets no session: the server refused it, or CORS keeps it from reading the API. */
+  function errorText(): string | undefined {
+    if (refused) return refused.status === 403 ? REFUSED_HERE : `This chat cannot start: ${refused.detail}`;
+    return sessionDown === 'blocked' ? REFUSED_HERE : undefined;
+  }
+
   function banners() {
-    const error = refused && (refused.status === 403 ? REFUSED_HERE : `This chat cannot start: ${refused.detail}`);
-    view.banners({ error, offline: !error && (!navigator.onLine || sessionDown || socketDown) });
+    const error = errorText();
+    view.banners({ error, offline: !error && (!navigator.onLine || sessionDown === 'offline' || socketDown) });
   }
 
   const session = createSession({

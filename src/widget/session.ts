@@ -1,5 +1,5 @@
 import { delayFor, pause } from './backoff.js';
-import { HttpError, isTransient, requestJson } from './http.js';
+import { HttpError, isTransient, NetworkError, requestJson } from './http.js';
 import { storageKeys, webStore } from './storage.js';
 import type { Token, WidgetUser } from './types.js';
 
@@ -19,12 +19,16 @@ export interface SessionOptions {
   user?: WidgetUser;
   getToken?: () => Promise<Token>;
   signal: AbortSignal;
-  /** True while a token cannot be had for network reasons (the offline banner), false once one came. */
-  onTrouble: (trouble: boolean) => void;
+  /**
+   * Why a token cannot be had for now: 'offline' (no answer: the offline banner), 'blocked' (the API
+   * answers, but CORS keeps this page from reading it: its origin is not allowed); false once one came.
+   */
+  onTrouble: (trouble: SessionTrouble) => void;
   onRefused: (refused: SessionRefused) => void;
 }
 
 export type Session = ReturnType<typeof createSession>;
+export type SessionTrouble = false | 'offline' | 'blocked';
 
 /** Renew this long before `expiresAt`, and never more often than every 30 s (a skewed clock must not spin). */
 const RENEW_AHEAD_MS = 60_000;
@@ -79,6 +83,19 @@ export function createSession(options: SessionOptions) {
     return token;
   }
 
+  /**
+   * A refused preflight looks like no network to the page (fetch only throws): an opaque no-cors
+   * request answered tells them apart. Retried all the same, in case it was the network after all.
+   */
+  async function reachable(): Promise<boolean> {
+    try {
+      await fetch(`${baseUrl}/health`, { mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async function acquire(): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -90,7 +107,8 @@ export function createSession(options: SessionOptions) {
           options.onRefused(refused);
           throw refused;
         }
-        options.onTrouble(true);
+        const blocked = !getToken && error instanceof NetworkError && (await reachable());
+        options.onTrouble(blocked ? 'blocked' : 'offline');
         await pause(delayFor(error, attempt), signal);
       }
     }
